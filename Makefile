@@ -1,0 +1,125 @@
+# recipe: one non-recursive Makefile. `make V=1` shows full commands.
+#
+#   make            build build/recipe
+#   make check      unit tests (no root needed)
+#   make integration  real BPF tests (root)
+#   make test       install missing packages, build, run every test
+#   make demo       install missing packages, build, run disk/rwbs-bytes
+#   make install    PREFIX=/usr/local DESTDIR=
+
+OUTPUT  ?= build
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/recipe
+VERSION := 0.1.0
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	   -D_GNU_SOURCE -MMD -MP -Iengine -Ibpf-gen \
+	   -DRECIPE_VERSION='"$(VERSION)"' -DRECIPE_DATADIR='"$(DATADIR)"'
+LDLIBS  += -lbpf -lelf -lz -lcyaml -lyaml -ljson-c -lxxhash
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LIB_SRCS   := $(sort $(shell find engine bpf-gen -name '*.c'))
+LIB_OBJS   := $(LIB_SRCS:%.c=$(OUTPUT)/%.o) $(OUTPUT)/templates.o
+CLI_SRCS   := $(sort $(wildcard cli/*.c))
+CLI_OBJS   := $(CLI_SRCS:%.c=$(OUTPUT)/%.o)
+TEMPLATES  := $(sort $(shell find templates -type f))
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/%)
+INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))
+INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(OUTPUT)/tests/%)
+WORKLOAD   := $(OUTPUT)/tests/rcp-wl
+
+.PHONY: all check integration test demo deps install clean bench
+.DELETE_ON_ERROR:
+
+all: $(OUTPUT)/recipe $(WORKLOAD)
+
+$(OUTPUT)/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# Templates are embedded in the binary (.incbin), so `recipe` runs from
+# any directory; engine/../bpf-gen/tmpl.c looks them up by path.
+$(OUTPUT)/templates.S: $(TEMPLATES) Makefile
+	$(call msg,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q){ printf '\t.section .data.rel.ro,"aw"\n\t.global recipe_templates\n\t.balign 8\nrecipe_templates:\n'; \
+	  i=0; for f in $(TEMPLATES); do \
+	    printf '\t.quad .Lname%d, .Ldata%d, .Lend%d - .Ldata%d\n' $$i $$i $$i $$i; i=$$((i+1)); done; \
+	  printf '\t.quad 0, 0, 0\n\t.section .rodata\n'; \
+	  i=0; for f in $(TEMPLATES); do \
+	    printf '.Lname%d:\n\t.asciz "%s"\n.Ldata%d:\n\t.incbin "%s"\n.Lend%d:\n\t.byte 0\n' $$i "$${f#templates/}" $$i "$$f" $$i; \
+	    i=$$((i+1)); done; \
+	  printf '\t.section .note.GNU-stack,"",@progbits\n'; } > $@
+
+$(OUTPUT)/templates.o: $(OUTPUT)/templates.S
+	$(call msg,AS,$@)
+	$(Q)$(CC) -c $< -o $@
+
+$(OUTPUT)/librecipe.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/recipe: $(CLI_OBJS) $(OUTPUT)/librecipe.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/librecipe.a
+	$(call msg,TEST,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests -o $@ $< $(OUTPUT)/librecipe.a $(LDLIBS) -lcmocka
+
+$(OUTPUT)/tests/%: tests/integration/%.c tests/integration/harness.h $(OUTPUT)/librecipe.a
+	$(call msg,TEST,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests -o $@ $< $(OUTPUT)/librecipe.a $(LDLIBS) -lcmocka
+
+$(WORKLOAD): tests/workload/rcp-wl.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $<
+
+# Unit tests: no root, no kernel access beyond reading.
+check: $(UNIT_BINS) $(OUTPUT)/recipe
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; RECIPE_SRCDIR=$(CURDIR) $$t; done
+
+# Integration tests: real programs on the running kernel (root).
+integration: $(INTEG_BINS) $(OUTPUT)/recipe $(WORKLOAD)
+	@set -e; for t in $(INTEG_BINS); do echo "== $$t"; RECIPE_SRCDIR=$(CURDIR) RECIPE_BIN=$(CURDIR)/$(OUTPUT)/recipe RECIPE_WORKLOAD=$(CURDIR)/$(WORKLOAD) $$t; done
+
+deps:
+	$(Q)./scripts/install-deps
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory check
+	$(Q)$(MAKE) --no-print-directory integration
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./scripts/demo
+
+bench: all
+	$(Q)./bench/run
+
+install: $(OUTPUT)/recipe
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 0755 $(OUTPUT)/recipe $(DESTDIR)$(BINDIR)/recipe
+	cp -r recipes $(DESTDIR)$(DATADIR)/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf $(OUTPUT)
+
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

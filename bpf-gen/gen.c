@@ -1,0 +1,366 @@
+/*
+ * gen: render a plan into BPF C by filling templates/. Every decision
+ * was made by plan_build(); this file only turns the plan's shape into
+ * template slot values.
+ */
+#include "gen.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "btf_types.h"
+#include "tmpl.h"
+
+#define LINE_RESTORE "#line RCP_RESTORE\n"
+
+/* Types bpf_helpers.h, recipe.bpf.h and the templates use. */
+static const char *const needed_types[] = {
+	"__u8", "__s8", "__u16", "__s16", "__u32", "__s32", "__u64", "__s64",
+	"__be16", "__be32", "__wsum", "bpf_map_type", NULL,
+};
+static const char *const needed_enum_consts[] = { "BPF_NOEXIST", NULL };
+
+void gen_prog_name(unsigned group, char *buf, unsigned len)
+{
+	snprintf(buf, len, "rcp_prog_%u", group);
+}
+
+/* A file name inside a C string literal, escaped byte by byte. */
+static void add_c_string(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\' || !isprint(c))
+			strbuf_addf(sb, "\\%03o", c);
+		else
+			strbuf_addch(sb, (char)c);
+	}
+	strbuf_addch(sb, '"');
+}
+
+/* Only names that cannot end a comment or carry code go into comments. */
+static const char *comment_safe(const char *s)
+{
+	for (const char *c = s; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_-./", *c))
+			return "a recipe file";
+	return strstr(s, "*/") ? "a recipe file" : s;
+}
+
+static void add_line(struct strbuf *sb, const struct plan *p, const char *path)
+{
+	struct diag_at at = recipe_locate(p->rf, path, 0);
+
+	if (!at.line)
+		return;
+	strbuf_addf(sb, "#line %u ", at.line);
+	add_c_string(sb, p->rf->path);
+	strbuf_addch(sb, '\n');
+}
+
+static const char *int_ctype(unsigned size, bool is_signed)
+{
+	static const char *const names[2][4] = {
+		{ "__u8", "__u16", "__u32", "__u64" },
+		{ "__s8", "__s16", "__s32", "__s64" },
+	};
+	unsigned idx = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+
+	return names[is_signed][idx];
+}
+
+static void render_key(const struct plan *p, struct strbuf *members,
+		       struct strbuf *asserts)
+{
+	for (unsigned k = 0; k < p->nkeys; k++) {
+		const struct plan_key *key = &p->keys[k];
+
+		if (key->kind == KEY_STR)
+			strbuf_addf(members, "\tchar k%u[%u];\n", k, key->size);
+		else if (key->kind == KEY_PROBE)
+			strbuf_addf(members, "\t__u32 k%u;\t/* attach point index */\n", k);
+		else
+			strbuf_addf(members, "\t%s k%u;\n",
+				    key->kind == KEY_INT ? "__s64" : "__u64", k);
+		strbuf_addf(asserts,
+			    "_Static_assert(__builtin_offsetof(struct rcp_key, k%u) == %u, \"key layout\");\n",
+			    k, key->offset);
+	}
+	if (p->agg->bucketed || !p->nkeys) {
+		strbuf_addstr(members, "\t__u32 rcp_slot;\n");
+		strbuf_addf(asserts,
+			    "_Static_assert(__builtin_offsetof(struct rcp_key, rcp_slot) == %u, \"key layout\");\n",
+			    p->slot_offset);
+	}
+	strbuf_addf(asserts, "_Static_assert(sizeof(struct rcp_key) == %u, \"key layout\");\n",
+		    p->key_size);
+}
+
+static void render_config(const struct plan *p, struct strbuf *members,
+			  struct strbuf *asserts)
+{
+	for (unsigned i = 0; i < p->nparams; i++) {
+		const struct plan_param *pp = &p->params[i];
+
+		if (pp->type.kind == TY_STR)
+			strbuf_addf(members, "\tchar %s[%u];\n", pp->member, pp->type.size);
+		else
+			strbuf_addf(members, "\t%s %s;\n",
+				    pp->type.is_signed ? "__s64" : "__u64", pp->member);
+		strbuf_addf(asserts,
+			    "_Static_assert(__builtin_offsetof(struct rcp_config, %s) == %u, \"config layout\");\n",
+			    pp->member, pp->offset);
+	}
+	strbuf_addf(asserts, "_Static_assert(sizeof(struct rcp_config) == %u, \"config layout\");\n",
+		    p->cfg_size);
+}
+
+static int cmp_field_offset(const void *a, const void *b)
+{
+	const struct field_info *fa = a, *fb = b;
+
+	return (fa->offset > fb->offset) - (fa->offset < fb->offset);
+}
+
+/*
+ * The record as this group's programs read it: the used fields at their
+ * exact offsets, padding in between. Asserts make a layout the compiler
+ * would pad differently a compile error rather than a wrong read.
+ */
+static void render_record(const struct plan_group *g, unsigned gi,
+			  struct strbuf *out, struct strbuf *ctx_type)
+{
+	struct field_info *f = xcalloc(g->nfields, sizeof(*f));
+	unsigned pos = 0;
+
+	if (!g->nfields) {
+		strbuf_addstr(ctx_type, "void");
+		free(f);
+		return;
+	}
+	memcpy(f, g->fields, g->nfields * sizeof(*f));
+	qsort(f, g->nfields, sizeof(*f), cmp_field_offset);
+	strbuf_addf(ctx_type, "struct rcp_record_%u", gi);
+	strbuf_addf(out, "struct rcp_record_%u {\n", gi);
+	for (size_t i = 0; i < g->nfields; i++) {
+		if (f[i].offset > pos)
+			strbuf_addf(out, "\tchar rcp_pad%zu[%u];\n", i, f[i].offset - pos);
+		switch (f[i].kind) {
+		case FIELD_CHAR_ARRAY:
+			strbuf_addf(out, "\tchar %s[%u];\n", f[i].name, f[i].size);
+			break;
+		case FIELD_DATA_LOC_STR:
+			strbuf_addf(out, "\t__u32 %s;\t/* __data_loc: offset | length << 16 */\n",
+				    f[i].name);
+			break;
+		case FIELD_PTR:
+			strbuf_addf(out, "\t__u64 %s;\t/* %s */\n", f[i].name,
+				    f[i].user_ptr ? "user pointer" : "kernel pointer");
+			break;
+		default:
+			strbuf_addf(out, "\t%s %s;\n", int_ctype(f[i].size, f[i].is_signed),
+				    f[i].name);
+			break;
+		}
+		pos = f[i].offset + f[i].size;
+	}
+	strbuf_addstr(out, "};\n");
+	for (size_t i = 0; i < g->nfields; i++)
+		strbuf_addf(out,
+			    "_Static_assert(__builtin_offsetof(struct rcp_record_%u, %s) == %u, \"record layout\");\n",
+			    gi, f[i].name, f[i].offset);
+	free(f);
+}
+
+static int render_body(const struct plan *p, struct emit_ctx *ec,
+		       struct strbuf *body, struct diag_list *d)
+{
+	const struct agg_kind *agg = p->agg;
+	struct strbuf pre = STRBUF_INIT, expr = STRBUF_INIT;
+	char min[32], max[32], step[32];
+	const struct tmpl_slot slots[] = {
+		{ "compare", agg->compare ? agg->compare : "" },
+		{ "lhist_min", min }, { "lhist_max", max }, { "lhist_step", step },
+	};
+	int err = 0;
+
+	snprintf(min, sizeof(min), "%" PRId64 "LL", p->lmin);
+	snprintf(max, sizeof(max), "%" PRId64 "LL", p->lmax);
+	snprintf(step, sizeof(step), "%" PRId64 "ULL", p->lstep);
+
+	if (p->filter) {
+		add_line(body, p, "filter");
+		err = expr_emit(p->filter, ec, &pre, &expr);
+		strbuf_addf(body, "%s\tif (!%s)\n\t\treturn 0;\n", strbuf_str(&pre),
+			    strbuf_str(&expr));
+		strbuf_addstr(body, LINE_RESTORE);
+	}
+	strbuf_addstr(body, "\t__builtin_memset(&rcp_key, 0, sizeof(rcp_key));\n");
+	for (unsigned k = 0; k < p->nkeys && !err; k++) {
+		const struct plan_key *key = &p->keys[k];
+		char dst[32];
+
+		strbuf_reset(&pre);
+		strbuf_reset(&expr);
+		snprintf(dst, sizeof(dst), "rcp_key.k%u", k);
+		add_line(body, p, key->path);
+		if (key->kind == KEY_STR) {
+			err = expr_emit_store_str(key->expr, ec, dst, key->size, &pre);
+			strbuf_addstr(body, strbuf_str(&pre));
+		} else {
+			err = expr_emit(key->expr, ec, &pre, &expr);
+			strbuf_addf(body, "%s\t%s = %s;\n", strbuf_str(&pre), dst,
+				    strbuf_str(&expr));
+		}
+		strbuf_addstr(body, LINE_RESTORE);
+	}
+	if (p->value && !err) {
+		strbuf_reset(&pre);
+		strbuf_reset(&expr);
+		add_line(body, p, "aggregate.value");
+		err = expr_emit(p->value, ec, &pre, &expr);
+		strbuf_addf(body, "%s\t__s64 rcp_value = (__s64)%s;\n", strbuf_str(&pre),
+			    strbuf_str(&expr));
+		strbuf_addstr(body, LINE_RESTORE);
+	}
+	strbuf_release(&pre);
+	strbuf_release(&expr);
+	if (err)
+		return err;
+	if (agg->slot_tmpl)
+		err = tmpl_expand(agg->slot_tmpl, slots, 4, body, d);
+	return err ?: tmpl_expand(agg->tmpl, slots, 4, body, d);
+}
+
+static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
+			struct diag_list *d)
+{
+	const struct plan_group *g = &p->groups[gi];
+	struct strbuf record = STRBUF_INIT, ctx_type = STRBUF_INIT;
+	struct strbuf body = STRBUF_INIT, points = STRBUF_INIT;
+	struct emit_ctx ec = { .ctx_var = "ctx", .cfg_var = "rcp_cfg",
+			       .cookie_expr = "rcp_probe_idx" };
+	struct expr_env env;
+	size_t count = 0;
+	char prog[32];
+	int err;
+
+	/* Annotations are per check: re-check for this group's layout. */
+	plan_env(p, g->first, &env);
+	err = p->filter ? expr_check(p->filter, &env, EXPR_USE_FILTER, d) : 0;
+	for (unsigned k = 0; k < p->nkeys && !err; k++)
+		err = expr_check(p->keys[k].expr, &env, EXPR_USE_KEY, d);
+	if (p->value && !err)
+		err = expr_check(p->value, &env, EXPR_USE_VALUE, d);
+	if (err)
+		return err;
+
+	for (size_t i = 0; i < p->npoints; i++)
+		count += p->point_group[i] == gi;
+	strbuf_addf(&points, "%s%s", p->points[g->first].display,
+		    count > 1 ? " and others of the same layout" : "");
+	gen_prog_name(gi, prog, sizeof(prog));
+	render_record(g, gi, &record, &ctx_type);
+	err = render_body(p, &ec, &body, d);
+	if (!err) {
+		const struct tmpl_slot slots[] = {
+			{ "points", strbuf_str(&points) },
+			{ "record", strbuf_str(&record) },
+			{ "section", g->provider->section },
+			{ "prog", prog },
+			{ "ctx_type", strbuf_str(&ctx_type) },
+			{ "body", strbuf_str(&body) },
+		};
+		err = tmpl_expand("probe.bpf.c", slots, 6, out, d);
+	}
+	strbuf_release(&record);
+	strbuf_release(&ctx_type);
+	strbuf_release(&body);
+	strbuf_release(&points);
+	return err;
+}
+
+void gen_assemble(const struct gen_unit *u, const char *types,
+		  const char *name, struct strbuf *out)
+{
+	const char *s = strbuf_str(&u->body);
+	unsigned line = 1;
+
+	strbuf_addstr(out, types);
+	for (const char *t = types; *t; t++)
+		line += *t == '\n';
+
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s + 1) : strlen(s);
+
+		if (!strncmp(s, LINE_RESTORE, len)) {
+			strbuf_addf(out, "#line %u ", line + 1);
+			add_c_string(out, name);
+			strbuf_addch(out, '\n');
+		} else {
+			strbuf_add(out, s, len);
+		}
+		line++;
+		s += len;
+	}
+}
+
+int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
+{
+	struct strbuf key_members = STRBUF_INIT, key_asserts = STRBUF_INIT;
+	struct strbuf cfg_members = STRBUF_INIT, cfg_asserts = STRBUF_INIT;
+	struct strbuf programs = STRBUF_INIT;
+	const char *runtime = tmpl_get("include/recipe.bpf.h");
+	char max_entries[16];
+	int err = 0;
+
+	strbuf_init(&u->body);
+	u->btf_types = needed_types;
+	u->btf_enum_consts = needed_enum_consts;
+	if (!runtime)
+		return diag_err(d, NULL, "internal: template include/recipe.bpf.h is missing");
+	snprintf(max_entries, sizeof(max_entries), "%u", p->max_entries);
+	render_key(p, &key_members, &key_asserts);
+	render_config(p, &cfg_members, &cfg_asserts);
+	for (unsigned g = 0; g < p->ngroups && !err; g++)
+		err = render_group(p, g, &programs, d);
+	if (!err) {
+		const struct tmpl_slot slots[] = {
+			{ "version", RECIPE_VERSION },
+			{ "origin", comment_safe(p->name) },
+			{ "runtime", runtime },
+			{ "key_members", strbuf_str(&key_members) },
+			{ "key_asserts", strbuf_str(&key_asserts) },
+			{ "config_members", strbuf_str(&cfg_members) },
+			{ "config_asserts", strbuf_str(&cfg_asserts) },
+			{ "max_entries", max_entries },
+			{ "value_ctype", p->agg->value_ctype },
+			{ "programs", strbuf_str(&programs) },
+		};
+		err = tmpl_expand("program.bpf.c", slots, 10, &u->body, d);
+	}
+	strbuf_release(&key_members);
+	strbuf_release(&key_asserts);
+	strbuf_release(&cfg_members);
+	strbuf_release(&cfg_asserts);
+	strbuf_release(&programs);
+	if (err)
+		strbuf_release(&u->body);
+	return err;
+}
+
+int gen_types(const struct gen_unit *u, struct strbuf *out, struct diag_list *d)
+{
+	return btf_types_emit(u->btf_types, u->btf_enum_consts, out, d);
+}
+
+void gen_unit_release(struct gen_unit *u)
+{
+	strbuf_release(&u->body);
+}

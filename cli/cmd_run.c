@@ -1,0 +1,410 @@
+/*
+ * recipe run: load, attach, wait, report. The waiting is one poll()
+ * over a signalfd (SIGINT, SIGTERM, SIGCHLD of the -c command) and a
+ * timerfd (duration and interval), so every way of ending takes the
+ * same path: stop the events, read, print, then release.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "compile/object.h"
+#include "report/report.h"
+#include "run/session.h"
+#include "util/strbuf.h"
+
+#define MAX_PARAMS 32
+
+struct run_opts {
+	const char *recipe;
+	double duration;	/* 0: until Ctrl-C */
+	double interval;	/* 0: none */
+	const char *params[MAX_PARAMS];
+	unsigned nparams;
+	pid_t pid;
+	const char *comm;
+	const char *cmd;
+	bool json;
+};
+
+/* The -c command, started before attaching and released once attached. */
+struct child {
+	pid_t pid;
+	int go_fd;		/* write a byte to let it exec */
+	int status;
+	bool exited;
+	sigset_t child_mask;	/* the signal mask the command starts with */
+};
+
+static bool parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || v < 0 || v > 1e7)
+		return false;
+	*out = v;
+	return true;
+}
+
+/*
+ * Split a -c command into words, honouring '...' and "..." quotes and
+ * backslash escapes, as a shell would for a simple command: no
+ * expansion, no redirection. The command is exec'd directly.
+ */
+static char **split_words(const char *s, struct diag_list *d)
+{
+	char **words = NULL;
+	size_t n = 0;
+
+	for (;;) {
+		struct strbuf w = STRBUF_INIT;
+		char quote = 0;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		strbuf_init(&w);
+		for (; *s && (quote || (*s != ' ' && *s != '\t')); s++) {
+			if (quote && *s == quote)
+				quote = 0;
+			else if (!quote && (*s == '\'' || *s == '"'))
+				quote = *s;
+			else if (*s == '\\' && s[1] && quote != '\'')
+				strbuf_addch(&w, *++s);
+			else
+				strbuf_addch(&w, *s);
+		}
+		if (quote) {
+			strbuf_release(&w);
+			diag_err(d, NULL, "-c: unterminated %c quote", quote);
+			break;
+		}
+		words = xrealloc(words, (n + 2) * sizeof(*words));
+		words[n++] = strbuf_detach(&w);
+		words[n] = NULL;
+	}
+	if (!diag_ok(d) || !n) {
+		if (diag_ok(d))
+			diag_err(d, NULL, "-c: empty command");
+		for (size_t i = 0; i < n; i++)
+			free(words[i]);
+		free(words);
+		return NULL;
+	}
+	return words;
+}
+
+/* Fork the -c command, blocked until child_release(). */
+static int child_start(const char *cmd, struct child *c, struct diag_list *d)
+{
+	char **argv = split_words(cmd, d);
+	int go[2];
+
+	if (!argv)
+		return -EINVAL;
+	if (pipe2(go, O_CLOEXEC)) {
+		int err = -errno;
+
+		for (char **w = argv; *w; w++)
+			free(*w);
+		free(argv);
+		return diag_err(d, NULL, "-c: pipe: %s", strerror(-err));
+	}
+	c->pid = fork();
+	if (c->pid == 0) {
+		char byte;
+		ssize_t got;
+
+		close(go[1]);
+		do
+			got = read(go[0], &byte, 1);
+		while (got < 0 && errno == EINTR);
+		if (got != 1)
+			_exit(127);	/* the tracer gave up before attaching */
+		sigprocmask(SIG_SETMASK, &c->child_mask, NULL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "recipe: error: -c: cannot run '%s': %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	for (char **w = argv; *w; w++)
+		free(*w);
+	free(argv);
+	if (c->pid < 0) {
+		close(go[1]);
+		return diag_err(d, NULL, "-c: fork: %s", strerror(errno));
+	}
+	c->go_fd = go[1];
+	return 0;
+}
+
+static void child_release(struct child *c)
+{
+	if (c->pid > 0 && write(c->go_fd, "g", 1) != 1)
+		c->exited = true;
+	close(c->go_fd);
+	c->go_fd = -1;
+}
+
+static void child_abandon(struct child *c)
+{
+	if (c->pid <= 0)
+		return;
+	if (c->go_fd >= 0)
+		close(c->go_fd);	/* it exits without running the command */
+	if (!c->exited) {
+		if (c->go_fd < 0)
+			kill(c->pid, SIGTERM);
+		waitpid(c->pid, &c->status, 0);
+	}
+}
+
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "param", required_argument, NULL, 'p' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "comm", required_argument, NULL, 'C' },
+		{ "cmd", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "d:i:p:c:f:h", longopts, NULL)) != -1) {
+		char *end;
+		long v;
+
+		switch (opt) {
+		case 'd':
+			if (!parse_seconds(optarg, &o->duration))
+				return cli_usage_error("run", "--duration '%s': expected seconds", optarg);
+			break;
+		case 'i':
+			if (!parse_seconds(optarg, &o->interval) || o->interval < 0.001)
+				return cli_usage_error("run", "--interval '%s': expected seconds > 0", optarg);
+			break;
+		case 'p':
+			if (o->nparams == MAX_PARAMS)
+				return cli_usage_error("run", "more than %d --param", MAX_PARAMS);
+			o->params[o->nparams++] = optarg;
+			break;
+		case 'P':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v <= 0 || v > 0x7fffffff)
+				return cli_usage_error("run", "--pid '%s': expected a process id", optarg);
+			o->pid = (pid_t)v;
+			break;
+		case 'C':
+			o->comm = optarg;
+			break;
+		case 'c':
+			o->cmd = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+				return cli_usage_error("run", "--format '%s': expected text or json", optarg);
+			o->json = !strcmp(optarg, "json");
+			break;
+		case 'h':
+			cli_usage("run", stdout);
+			return -1;
+		default:
+			return cli_usage_error("run", "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("run", optind >= argc ? "which recipe? (recipe list shows them)"
+							       : "one recipe at a time");
+	if (o->pid && o->cmd)
+		return cli_usage_error("run", "--pid and -c both choose the process: use one");
+	o->recipe = argv[optind];
+	return 0;
+}
+
+static int print_report(struct session *s, bool json, bool clear,
+			struct diag_list *d)
+{
+	struct report *r;
+	int err = session_snapshot(s, clear, &r, d);
+
+	if (err)
+		return err;
+	report_sort(r);
+	err = json ? report_print_json(r, stdout) : report_print_text(r, stdout);
+	report_free(r);
+	fflush(stdout);
+	return err;
+}
+
+static int arm_timer(int tfd, double first, double every)
+{
+	struct itimerspec its = {
+		.it_value = { (time_t)first, (long)((first - (time_t)first) * 1e9) },
+		.it_interval = { (time_t)every, (long)((every - (time_t)every) * 1e9) },
+	};
+
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	return timerfd_settime(tfd, 0, &its, NULL);
+}
+
+/* Wait until the duration ends, a signal comes or the -c command exits. */
+static int trace_loop(struct session *s, const struct run_opts *o,
+		      struct child *c, struct diag_list *d)
+{
+	struct timespec start, now;
+	sigset_t mask;
+	struct pollfd fds[2];
+	int sfd, tfd, err = 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (sfd < 0 || tfd < 0)
+		return diag_err(d, NULL, "cannot wait for signals: %s", strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (o->interval)
+		arm_timer(tfd, o->interval, o->interval);
+	else if (o->duration)
+		arm_timer(tfd, o->duration, 0);
+	fds[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	fds[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+
+	while (!err && !(c->pid > 0 && c->exited)) {
+		struct signalfd_siginfo si;
+		uint64_t ticks;
+		double elapsed;
+
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = diag_err(d, NULL, "poll: %s", strerror(errno));
+			break;
+		}
+		if (fds[0].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo != SIGCHLD)
+				break;
+			if (c->pid > 0 && waitpid(c->pid, &c->status, WNOHANG) == c->pid)
+				c->exited = true;
+			continue;
+		}
+		if (!fds[1].revents || read(tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (double)(now.tv_sec - start.tv_sec) +
+			  (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		if (o->interval) {
+			time_t t = time(NULL);
+			char stamp[16];
+
+			if (o->duration && elapsed + 1e-3 >= o->duration)
+				break;
+			strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime(&t));
+			if (!o->json)
+				printf("%s\n", stamp);
+			err = print_report(s, o->json, true, d);
+			continue;
+		}
+		break;
+	}
+	close(sfd);
+	close(tfd);
+	return err;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	struct diag_list d = DIAG_LIST_INIT;
+	struct child c = { .pid = 0, .go_fd = -1 };
+	struct recipe_file *rf = NULL;
+	struct plan *p = NULL;
+	struct object obj = { 0 };
+	struct session *s = NULL;
+	struct plan_opts popts;
+	sigset_t mask;
+	int ret = parse_opts(argc, argv, &o);
+
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	ret = cli_check_env("recipe run");
+	if (ret)
+		return ret;
+
+	/* Signals are read from a signalfd; block them before any fork. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &c.child_mask);
+
+	if (o.cmd && child_start(o.cmd, &c, &d))
+		goto fail;
+	popts = (struct plan_opts){
+		.params = o.params, .nparams = o.nparams,
+		.pid = c.pid > 0 ? c.pid : o.pid, .comm = o.comm,
+	};
+	if (cli_load_plan(o.recipe, &popts, &rf, &p, &d) ||
+	    object_build(p, &obj, &d) ||
+	    session_load(p, obj.data, obj.len, &s, &d) ||
+	    session_attach(s, &d))
+		goto fail;
+	object_release(&obj);
+
+	fprintf(stderr, "Attached %zu probe%s (%s). ", session_attached(s),
+		session_attached(s) == 1 ? "" : "s", p->name);
+	if (o.cmd)
+		fprintf(stderr, "Tracing until the command exits, Ctrl-C to end.\n");
+	else if (o.duration)
+		fprintf(stderr, "Tracing for %g s, Ctrl-C to end.\n", o.duration);
+	else
+		fprintf(stderr, "Tracing, Ctrl-C to end.\n");
+	if (c.pid > 0)
+		child_release(&c);
+	ret = trace_loop(s, &o, &c, &d);
+	session_stop(s);
+	if (!ret)
+		ret = print_report(s, o.json, false, &d);
+	child_abandon(&c);
+	session_close(s, true);
+	plan_free(p);
+	recipe_file_free(rf);
+	diag_print(&d, stderr);
+	diag_list_release(&d);
+	return ret ? EXIT_FAILED : EXIT_OK;
+
+fail:
+	child_abandon(&c);
+	session_close(s, false);
+	object_release(&obj);
+	plan_free(p);
+	recipe_file_free(rf);
+	diag_print(&d, stderr);
+	diag_list_release(&d);
+	return EXIT_FAILED;
+}

@@ -1,0 +1,165 @@
+/*
+ * recipe: run the classic BPF one-liners as declarative YAML recipes.
+ * main() dispatches on the command table, then checks that stdout was
+ * written completely (as git does), so `recipe run ... > full-disk`
+ * cannot fail silently.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "compile/clang.h"
+#include "load/catalog.h"
+#include "btf_types.h"
+
+static const struct cli_cmd commands[] = {
+	{ "list", "[--category CATEGORY]",
+	  "list the recipes, and whether this kernel can run each",
+	  "  -C, --category CAT   only recipes of CAT (cpu, memory, fs, disk, net)\n",
+	  cmd_list },
+	{ "show", "NAME|FILE.yaml [--c]",
+	  "show a recipe and the one-liner it reproduces",
+	  "      --c              print the generated BPF C instead\n",
+	  cmd_show },
+	{ "run", "NAME|FILE.yaml [options]",
+	  "run a recipe and print its report",
+	  "  -d, --duration S     stop after S seconds (default: Ctrl-C)\n"
+	  "  -i, --interval S     print and clear the report every S seconds\n"
+	  "  -p, --param K=V      set a recipe param (repeatable)\n"
+	  "      --pid PID        only events of process PID\n"
+	  "      --comm NAME      only events of processes named NAME\n"
+	  "  -c, --cmd 'CMD ARGS' run CMD once attached, trace only it, stop when it exits\n"
+	  "  -f, --format FMT     text (default, bpftrace's layout) or json\n",
+	  cmd_run },
+	{ "check", "FILE.yaml|NAME...",
+	  "check recipes: load, check, render, compile and verifier-load, without attaching",
+	  "",
+	  cmd_check },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cli_cmd *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+void cli_usage(const char *name, FILE *fp)
+{
+	const struct cli_cmd *c = find_command(name);
+
+	if (!c)
+		return;
+	fprintf(fp, "usage: recipe %s %s\n\n%s.\n", c->name, c->usage, c->summary);
+	if (*c->help)
+		fprintf(fp, "\noptions:\n%s", c->help);
+	fputs("  -h, --help           show this help\n", fp);
+}
+
+int cli_usage_error(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("recipe: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n  hint: recipe %s --help shows the options\n", name);
+	return EXIT_USAGE;
+}
+
+static void usage(FILE *fp)
+{
+	fputs("usage: recipe COMMAND [ARGS]\n\ncommands:\n", fp);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "  %-7s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n  recipe COMMAND --help   options of a command\n"
+	      "  recipe --version        print the version\n\n"
+	      "exit codes: 0 ok, 1 recipe or run failed, 2 usage, 3 environment\n"
+	      "(not root, no kernel BTF, no clang)\n", fp);
+}
+
+int cli_check_env(const char *what)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+
+	if (geteuid() != 0) {
+		diag_err(&d, NULL, "%s needs root: it loads BPF programs into the kernel", what);
+		diag_hint(&d, "sudo recipe ...");
+	} else if (access(btf_types_vmlinux_path(), R_OK)) {
+		diag_err(&d, NULL, "no kernel BTF at %s: %s", btf_types_vmlinux_path(),
+			 strerror(errno));
+		diag_hint(&d, "recipe needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+	} else if (!clang_path()) {
+		diag_err(&d, NULL, "clang not found: recipe compiles BPF programs at run time");
+		diag_hint(&d, "apt-get install clang, or set RECIPE_CLANG=/path/to/clang");
+	}
+	if (diag_ok(&d))
+		return EXIT_OK;
+	diag_print(&d, stderr);
+	diag_list_release(&d);
+	return EXIT_ENV;
+}
+
+int cli_load_plan(const char *name, const struct plan_opts *opts,
+		  struct recipe_file **rf, struct plan **p, struct diag_list *d)
+{
+	char *path = NULL;
+	int err = catalog_resolve(name, &path, d);
+
+	if (err)
+		return err;
+	err = recipe_load_file(path, rf, d);
+	free(path);
+	if (err)
+		return err;
+	err = plan_build(*rf, opts, p, d);
+	if (err) {
+		recipe_file_free(*rf);
+		*rf = NULL;
+	}
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_cmd *c;
+	int ret;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		if (argc > 2 && find_command(argv[2]))
+			cli_usage(argv[2], stdout);
+		else
+			usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("recipe %s\n", RECIPE_VERSION);
+		return EXIT_OK;
+	}
+	c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "recipe: error: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	ret = c->fn(argc - 1, argv + 1);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "recipe: error: writing the output failed: %s\n",
+			strerror(errno));
+		return EXIT_FAILED;
+	}
+	return ret;
+}

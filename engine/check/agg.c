@@ -1,0 +1,100 @@
+/*
+ * agg: the table of aggregation kinds. The per-CPU value layouts here
+ * must match the structs in templates/include/recipe.bpf.h; the update
+ * code lives in templates/agg/<name>.bpf.c.
+ */
+#include "check/agg.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Mirrors struct rcp_minmax and struct rcp_stats of recipe.bpf.h. */
+struct minmax_value {
+	int64_t value;
+	uint64_t set;
+};
+
+struct stats_value {
+	uint64_t count;
+	int64_t sum;
+};
+
+static void fold_add(struct report_value *out, const void *v)
+{
+	out->value += *(const int64_t *)v;
+}
+
+static void fold_min(struct report_value *out, const void *v)
+{
+	const struct minmax_value *m = v;
+
+	if (!m->set)
+		return;
+	if (!out->count || m->value < out->value)
+		out->value = m->value;
+	out->count = 1;
+}
+
+static void fold_max(struct report_value *out, const void *v)
+{
+	const struct minmax_value *m = v;
+
+	if (!m->set)
+		return;
+	if (!out->count || m->value > out->value)
+		out->value = m->value;
+	out->count = 1;
+}
+
+static void fold_stats(struct report_value *out, const void *v)
+{
+	const struct stats_value *s = v;
+
+	out->count += s->count;
+	out->sum += s->sum;
+}
+
+static const struct agg_kind kinds[] = {
+	{ .type = AGG_COUNT, .name = "count", .doc = "number of events",
+	  .value_ctype = "__u64", .value_size = 8, .tmpl = "agg/count.bpf.c",
+	  .shape = RS_SCALAR, .fold = fold_add },
+	{ .type = AGG_SUM, .name = "sum", .doc = "sum of value", .needs_value = true,
+	  .value_ctype = "__s64", .value_size = 8, .tmpl = "agg/sum.bpf.c",
+	  .shape = RS_SCALAR, .fold = fold_add },
+	{ .type = AGG_MIN, .name = "min", .doc = "smallest value", .needs_value = true,
+	  .value_ctype = "struct rcp_minmax", .value_size = sizeof(struct minmax_value),
+	  .tmpl = "agg/minmax.bpf.c", .compare = "<", .shape = RS_SCALAR,
+	  .fold = fold_min },
+	{ .type = AGG_MAX, .name = "max", .doc = "largest value", .needs_value = true,
+	  .value_ctype = "struct rcp_minmax", .value_size = sizeof(struct minmax_value),
+	  .tmpl = "agg/minmax.bpf.c", .compare = ">", .shape = RS_SCALAR,
+	  .fold = fold_max },
+	{ .type = AGG_AVG, .name = "avg", .doc = "average of value (integer)",
+	  .needs_value = true, .value_ctype = "struct rcp_stats",
+	  .value_size = sizeof(struct stats_value), .tmpl = "agg/stats.bpf.c",
+	  .shape = RS_AVG, .fold = fold_stats },
+	{ .type = AGG_STATS, .name = "stats", .doc = "count, average and total of value",
+	  .needs_value = true, .value_ctype = "struct rcp_stats",
+	  .value_size = sizeof(struct stats_value), .tmpl = "agg/stats.bpf.c",
+	  .shape = RS_STATS, .fold = fold_stats },
+	{ .type = AGG_HIST, .name = "hist", .doc = "power-of-two histogram of value",
+	  .needs_value = true, .bucketed = true, .value_ctype = "__u64", .value_size = 8,
+	  .slot_tmpl = "agg/hist-slot.bpf.c", .tmpl = "agg/count.bpf.c",
+	  .shape = RS_HIST, .fold = fold_add },
+	{ .type = AGG_LHIST, .name = "lhist", .doc = "linear histogram of value (min, max, step)",
+	  .needs_value = true, .bucketed = true, .value_ctype = "__u64", .value_size = 8,
+	  .slot_tmpl = "agg/lhist-slot.bpf.c", .tmpl = "agg/count.bpf.c",
+	  .shape = RS_LHIST, .fold = fold_add },
+};
+const struct agg_kind *agg_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kinds[i].name, name))
+			return &kinds[i];
+	return NULL;
+}
+
+const char *agg_names(void)
+{
+	return "count, sum, min, max, avg, stats, hist, lhist";
+}

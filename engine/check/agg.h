@@ -1,0 +1,46 @@
+/*
+ * agg: the aggregation kinds, one table entry each (count sum min max
+ * avg stats hist lhist). An entry owns every facet of its kind: what the
+ * recipe must give (a value, lhist bounds), the BPF map value type and
+ * update template bpf-gen renders, how user space folds the per-CPU
+ * copies together, and which report shape prints it. Adding a kind means
+ * adding one entry here, one template in templates/agg/, and nothing in
+ * between.
+ */
+#ifndef RECIPE_CHECK_AGG_H
+#define RECIPE_CHECK_AGG_H
+
+#include <stdbool.h>
+
+#include "report/report.h"
+
+enum agg_type {
+	AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_STATS, AGG_HIST,
+	AGG_LHIST,
+};
+
+struct agg_kind {
+	enum agg_type type;
+	const char *name;	/* as written in a recipe's aggregate.type */
+	const char *doc;	/* one line, for docs and hints */
+	bool needs_value;	/* aggregate.value is required */
+	bool bucketed;		/* the map key carries a bucket slot (hist, lhist) */
+	const char *value_ctype;	/* map value type in generated C */
+	unsigned value_size;	/* bytes of one CPU's value */
+	const char *slot_tmpl;	/* bucketed: fragment computing rcp_key.rcp_slot */
+	const char *tmpl;	/* update fragment, a path under templates/ */
+	const char *compare;	/* min/max: the C operator of "better" */
+	enum report_shape shape;
+	/*
+	 * Fold one CPU's map value into out (zeroed before the first CPU).
+	 * Bucketed kinds fold a bucket count; the caller picks the bucket.
+	 */
+	void (*fold)(struct report_value *out, const void *cpu_value);
+};
+
+/* The kind called `name`, or NULL. */
+const struct agg_kind *agg_find(const char *name);
+/* "count, sum, min, ..." for hints. */
+const char *agg_names(void);
+
+#endif

@@ -1,0 +1,603 @@
+/*
+ * plan: recipe -> checked plan. See plan.h for the contract.
+ *
+ * The order of the checks is the order a user reads the recipe in, and
+ * each check keeps going where it can, so `recipe check` reports every
+ * independent mistake at once.
+ */
+#include "check/plan.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strbuf.h"
+
+#define DEFAULT_MAX_ENTRIES 10240
+#define MAX_MAX_ENTRIES (1u << 20)
+#define MAX_LHIST_BUCKETS 1000
+#define STR_PARAM_SIZE 64
+
+/* Where an expression came from, so its diagnostics point into the YAML. */
+struct expr_origin {
+	struct expr_src src;
+	const struct recipe_file *rf;
+	char path[32];
+};
+
+/* What plan_env hands the checker for one attach point. */
+struct point_env {
+	const struct plan *plan;
+	struct attach_point *ap;
+	/* fields resolved while checking, the point's layout signature */
+	struct field_info *used;
+	size_t nused;
+};
+
+struct plan_private {
+	struct plan pub;
+	struct expr_origin *origins;	/* one per expression */
+	size_t norigins;
+	struct point_env *envs;		/* one per attach point */
+	struct expr_param *xparams;	/* params as expressions see them */
+};
+
+static struct diag_at locate(void *ctx, unsigned offset)
+{
+	struct expr_origin *o = ctx;
+
+	return recipe_locate(o->rf, o->path, offset);
+}
+
+static struct diag_at at_path(const struct plan *p, const char *path)
+{
+	return recipe_locate(p->rf, path, 0);
+}
+
+static bool is_identifier(const char *s)
+{
+	if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+/* Parse a whole-string integer (decimal or 0x hex, optional sign). */
+static bool parse_int(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_uint(const char *s, int64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*out = (int64_t)v;
+	return true;
+}
+
+static int param_set(struct plan *p, struct plan_param *pp, const char *text,
+		     const struct diag_at *at, struct diag_list *d)
+{
+	if (pp->type.kind == TY_STR) {
+		if (strlen(text) >= sizeof(pp->sval))
+			return diag_err(d, at, "param '%s': value longer than %zu bytes",
+					pp->name, sizeof(pp->sval) - 1);
+		memset(pp->sval, 0, sizeof(pp->sval));
+		strcpy(pp->sval, text);
+		return 0;
+	}
+	if (pp->type.is_signed ? parse_int(text, &pp->ival)
+			       : parse_uint(text, &pp->ival))
+		return 0;
+	diag_err(d, at, "param '%s' of %s: '%s' is not %s integer", pp->name,
+		 p->name, text, pp->type.is_signed ? "an" : "a non-negative");
+	diag_hint(d, "decimal or 0x hexadecimal, e.g. %s=4096", pp->name);
+	return -EINVAL;
+}
+
+static void build_params(struct plan *p, const struct plan_opts *opts,
+			 struct diag_list *d)
+{
+	const struct recipe *r = p->rf->r;
+	unsigned offset = PLAN_CFG_PARAMS_OFFSET;
+
+	p->params = xcalloc(r->params_count, sizeof(*p->params));
+	p->nparams = r->params_count;
+	for (unsigned i = 0; i < r->params_count; i++) {
+		const struct recipe_param *rp = &r->params[i];
+		struct plan_param *pp = &p->params[i];
+		char path[48];
+		struct diag_at at;
+
+		pp->name = rp->name;
+		snprintf(pp->member, sizeof(pp->member), "p%u", i);
+		snprintf(path, sizeof(path), "params[%u].name", i);
+		at = at_path(p, path);
+		if (!is_identifier(rp->name)) {
+			diag_err(d, &at, "param name '%s' is not an identifier", rp->name);
+			diag_hint(d, "use letters, digits and '_', starting with a letter");
+		}
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(r->params[j].name, rp->name))
+				diag_err(d, &at, "param '%s' is declared twice", rp->name);
+		if (!strcmp(rp->type, "int")) {
+			pp->type = (struct expr_type){ .kind = TY_INT, .size = 8, .is_signed = true };
+		} else if (!strcmp(rp->type, "uint")) {
+			pp->type = (struct expr_type){ .kind = TY_INT, .size = 8 };
+		} else if (!strcmp(rp->type, "string")) {
+			pp->type = (struct expr_type){ .kind = TY_STR, .size = STR_PARAM_SIZE };
+		} else {
+			snprintf(path, sizeof(path), "params[%u].type", i);
+			at = at_path(p, path);
+			diag_err(d, &at, "param '%s' has unknown type '%s'", rp->name, rp->type);
+			diag_hint(d, "types: int (signed 64-bit), uint (unsigned 64-bit), string");
+			continue;
+		}
+		offset = (offset + 7) & ~7u;
+		pp->offset = offset;
+		offset += pp->type.kind == TY_STR ? STR_PARAM_SIZE : 8;
+		snprintf(path, sizeof(path), "params[%u].default", i);
+		at = at_path(p, path);
+		param_set(p, pp, rp->default_value, &at, d);
+	}
+	p->cfg_size = (offset + 7) & ~7u;
+
+	for (unsigned i = 0; i < opts->nparams; i++) {
+		const char *kv = opts->params[i];
+		const char *eq = strchr(kv, '=');
+		struct plan_param *found = NULL;
+
+		if (!eq) {
+			diag_err(d, NULL, "--param '%s': expected NAME=VALUE", kv);
+			continue;
+		}
+		for (unsigned j = 0; j < p->nparams; j++)
+			if (strlen(p->params[j].name) == (size_t)(eq - kv) &&
+			    !strncmp(p->params[j].name, kv, (size_t)(eq - kv)))
+				found = &p->params[j];
+		if (!found) {
+			struct strbuf names = STRBUF_INIT;
+
+			for (unsigned j = 0; j < p->nparams; j++)
+				strbuf_addf(&names, "%s%s", j ? ", " : "", p->params[j].name);
+			diag_err(d, NULL, "--param: %s has no param '%.*s'", p->name,
+				 (int)(eq - kv), kv);
+			diag_hint(d, p->nparams ? "its params are: %s"
+						: "it takes no params%s", strbuf_str(&names));
+			strbuf_release(&names);
+			continue;
+		}
+		param_set(p, found, eq + 1, NULL, d);
+	}
+}
+
+static void build_aggregate(struct plan *p, struct diag_list *d)
+{
+	const struct recipe_aggregate *ra = p->rf->r->aggregate;
+	struct diag_at at = at_path(p, "aggregate.type");
+
+	p->agg = agg_find(ra->type);
+	if (!p->agg) {
+		diag_err(d, &at, "unknown aggregation '%s'", ra->type);
+		diag_hint(d, "aggregations: %s", agg_names());
+		return;
+	}
+	if (p->agg->needs_value && !ra->value) {
+		at = at_path(p, "aggregate");
+		diag_err(d, &at, "aggregation '%s' needs a value", ra->type);
+		diag_hint(d, "add `value: EXPRESSION` under aggregate, e.g. value: args.bytes");
+	} else if (!p->agg->needs_value && ra->value) {
+		at = at_path(p, "aggregate.value");
+		diag_err(d, &at, "aggregation '%s' takes no value", ra->type);
+		diag_hint(d, "remove `value:`, or use sum/hist/... to aggregate a value");
+	}
+	if (p->agg->type == AGG_LHIST) {
+		const char *names[] = { "min", "max", "step" };
+		const char *texts[] = { ra->min, ra->max, ra->step };
+		int64_t *vals[] = { &p->lmin, &p->lmax, &p->lstep };
+		bool ok = true;
+
+		for (int i = 0; i < 3; i++) {
+			char path[32];
+
+			snprintf(path, sizeof(path), "aggregate.%s", names[i]);
+			at = at_path(p, path);
+			if (!texts[i]) {
+				at = at_path(p, "aggregate");
+				diag_err(d, &at, "lhist needs '%s'", names[i]);
+				diag_hint(d, "lhist takes min, max and step, as bpftrace's lhist(value, min, max, step)");
+				ok = false;
+			} else if (!parse_int(texts[i], vals[i])) {
+				diag_err(d, &at, "lhist %s '%s' is not an integer", names[i], texts[i]);
+				ok = false;
+			}
+		}
+		at = at_path(p, "aggregate.step");
+		if (ok && p->lstep <= 0)
+			diag_err(d, &at, "lhist step must be positive");
+		else if (ok && p->lmax <= p->lmin)
+			diag_err(d, &at, "lhist max (%" PRId64 ") must be greater than min (%" PRId64 ")",
+				 p->lmax, p->lmin);
+		else if (ok && (p->lmax - p->lmin) / p->lstep > MAX_LHIST_BUCKETS)
+			diag_err(d, &at, "lhist has more than %d buckets", MAX_LHIST_BUCKETS);
+	} else {
+		for (int i = 0; i < 3; i++) {
+			const char *v = i == 0 ? ra->min : i == 1 ? ra->max : ra->step;
+			const char *n = i == 0 ? "min" : i == 1 ? "max" : "step";
+			char path[32];
+
+			if (!v)
+				continue;
+			snprintf(path, sizeof(path), "aggregate.%s", n);
+			at = at_path(p, path);
+			diag_err(d, &at, "'%s' only applies to lhist", n);
+		}
+	}
+}
+
+static void build_misc(struct plan *p, struct diag_list *d)
+{
+	const struct recipe *r = p->rf->r;
+	struct diag_at at;
+	int64_t v;
+
+	if (r->map && !is_identifier(r->map)) {
+		at = at_path(p, "map");
+		diag_err(d, &at, "map name '%s' is not an identifier", r->map);
+		diag_hint(d, "it prints as @NAME: use letters, digits and '_'");
+	}
+	p->map_name = r->map ? xasprintf("@%s", r->map) : xstrdup("@");
+	p->max_entries = DEFAULT_MAX_ENTRIES;
+	if (r->max_entries) {
+		at = at_path(p, "max_entries");
+		if (!parse_uint(r->max_entries, &v) || v < 1 || v > MAX_MAX_ENTRIES)
+			diag_err(d, &at, "max_entries must be an integer from 1 to %u",
+				 MAX_MAX_ENTRIES);
+		else
+			p->max_entries = (unsigned)v;
+	}
+}
+
+static void build_points(struct plan *p, struct diag_list *d)
+{
+	const struct recipe *r = p->rf->r;
+
+	for (unsigned i = 0; i < r->probes_count; i++) {
+		char path[32];
+		struct diag_at at;
+		const struct provider *prov;
+		const char *target;
+
+		snprintf(path, sizeof(path), "probes[%u]", i);
+		at = at_path(p, path);
+		prov = provider_for_spec(r->probes[i], &target, &at, d);
+		if (prov)
+			prov->expand(prov, target, &at, &p->points, &p->npoints, d);
+	}
+}
+
+static struct expr *parse(struct plan_private *pp, const char *text,
+			  const char *path, struct diag_list *d)
+{
+	struct expr_origin *o = &pp->origins[pp->norigins++];
+
+	o->rf = pp->pub.rf;
+	snprintf(o->path, sizeof(o->path), "%s", path);
+	o->src.locate = locate;
+	o->src.ctx = o;
+	return expr_parse(text, &o->src, d);
+}
+
+static int env_field(void *ctx, const char *name, struct field_info *out)
+{
+	struct point_env *pe = ctx;
+	int err;
+
+	if (!pe->ap->provider->field)
+		return -ENOENT;
+	err = pe->ap->provider->field(pe->ap, name, out);
+	if (err)
+		return err;
+	for (size_t i = 0; i < pe->nused; i++)
+		if (!strcmp(pe->used[i].name, out->name))
+			return 0;
+	pe->used = xrealloc(pe->used, (pe->nused + 1) * sizeof(*pe->used));
+	pe->used[pe->nused++] = *out;
+	return 0;
+}
+
+static const char *env_field_names(void *ctx)
+{
+	struct point_env *pe = ctx;
+
+	return pe->ap->provider->field_names ? pe->ap->provider->field_names(pe->ap)
+					     : NULL;
+}
+
+void plan_env(const struct plan *p, size_t point, struct expr_env *env)
+{
+	const struct plan_private *pp = (const struct plan_private *)p;
+	struct point_env *pe = &pp->envs[point];
+
+	*env = (struct expr_env){
+		.field = env_field,
+		.field_names = env_field_names,
+		.ctx = pe,
+		.probe_desc = p->points[point].display,
+		.params = pp->xparams,
+		.nparams = p->nparams,
+	};
+}
+
+static bool same_field(const struct field_info *a, const struct field_info *b)
+{
+	return !strcmp(a->name, b->name) && a->kind == b->kind &&
+	       a->offset == b->offset && a->size == b->size &&
+	       a->is_signed == b->is_signed && a->user_ptr == b->user_ptr;
+}
+
+/* Points share a program when they read the same fields at the same places. */
+static bool same_layout(const struct point_env *a, const struct point_env *b)
+{
+	if (a->ap->provider != b->ap->provider || a->nused != b->nused)
+		return false;
+	for (size_t i = 0; i < a->nused; i++) {
+		size_t j;
+
+		for (j = 0; j < b->nused; j++)
+			if (same_field(&a->used[i], &b->used[j]))
+				break;
+		if (j == b->nused)
+			return false;
+	}
+	return true;
+}
+
+static bool same_type(const struct expr_type *a, const struct expr_type *b)
+{
+	return a->kind == b->kind && a->size == b->size &&
+	       a->is_signed == b->is_signed;
+}
+
+static int check_point(struct plan_private *pp, size_t i, struct diag_list *d)
+{
+	struct plan *p = &pp->pub;
+	struct expr_env env;
+	int err = 0;
+
+	plan_env(p, i, &env);
+	if (p->filter)
+		err = err ?: expr_check(p->filter, &env, EXPR_USE_FILTER, d);
+	for (unsigned k = 0; k < p->nkeys && !err; k++) {
+		struct plan_key *key = &p->keys[k];
+		struct expr_type t;
+
+		err = expr_check(key->expr, &env, EXPR_USE_KEY, d);
+		if (err)
+			break;
+		t = expr_type_of(key->expr);
+		if (i == 0) {
+			key->type = t;
+		} else if (!same_type(&key->type, &t)) {
+			char a[32], b[32];
+			struct diag_at at = at_path(p, key->path);
+
+			expr_type_name(&key->type, a, sizeof(a));
+			expr_type_name(&t, b, sizeof(b));
+			err = diag_err(d, &at, "this key is %s on %s but %s on %s", a,
+				       p->points[0].display, b, p->points[i].display);
+			diag_hint(d, "split the recipe, or cast the key to one type, e.g. (u64)");
+		}
+	}
+	if (p->value && !err)
+		err = expr_check(p->value, &env, EXPR_USE_VALUE, d);
+	return err;
+}
+
+static void group_points(struct plan_private *pp)
+{
+	struct plan *p = &pp->pub;
+
+	p->point_group = xcalloc(p->npoints, sizeof(*p->point_group));
+	for (size_t i = 0; i < p->npoints; i++) {
+		size_t g;
+
+		for (g = 0; g < p->ngroups; g++)
+			if (same_layout(&pp->envs[p->groups[g].first], &pp->envs[i]))
+				break;
+		if (g == p->ngroups) {
+			p->groups = xrealloc(p->groups, (g + 1) * sizeof(*p->groups));
+			p->groups[g] = (struct plan_group){
+				.provider = p->points[i].provider,
+				.first = i,
+				.fields = pp->envs[i].used,
+				.nfields = pp->envs[i].nused,
+			};
+			p->ngroups++;
+		}
+		p->point_group[i] = (unsigned)g;
+	}
+}
+
+static unsigned align_up(unsigned v, unsigned a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static void layout_key(struct plan *p)
+{
+	unsigned offset = 0, max_align = 1;
+
+	for (unsigned k = 0; k < p->nkeys; k++) {
+		struct plan_key *key = &p->keys[k];
+		unsigned align;
+
+		switch (key->type.kind) {
+		case TY_STR:
+			key->kind = KEY_STR;
+			key->size = key->type.size;
+			align = 1;
+			break;
+		case TY_PROBE:
+			key->kind = KEY_PROBE;
+			key->size = 4;
+			align = 4;
+			break;
+		default:
+			key->kind = key->type.is_signed ? KEY_INT : KEY_UINT;
+			key->size = 8;
+			align = 8;
+			break;
+		}
+		offset = align_up(offset, align);
+		key->offset = offset;
+		offset += key->size;
+		if (align > max_align)
+			max_align = align;
+	}
+	/* A keyless, unbucketed map still needs a key: one zero __u32. */
+	if (p->agg && (p->agg->bucketed || p->nkeys == 0)) {
+		offset = align_up(offset, 4);
+		p->slot_offset = offset;
+		offset += 4;
+		if (max_align < 4)
+			max_align = 4;
+	}
+	p->key_size = align_up(offset, max_align);
+}
+
+int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
+	       struct plan **out, struct diag_list *d)
+{
+	struct plan_private *pp = xcalloc(1, sizeof(*pp));
+	struct plan *p = &pp->pub;
+	const struct recipe *r = rf->r;
+	size_t errors_before = diag_errors(d);
+
+	p->rf = rf;
+	p->name = rf->name ? rf->name : rf->path;
+	pp->origins = xcalloc(2 + r->key_count, sizeof(*pp->origins));
+
+	build_misc(p, d);
+	build_params(p, opts, d);
+	pp->xparams = xcalloc(p->nparams, sizeof(*pp->xparams));
+	for (unsigned i = 0; i < p->nparams; i++)
+		pp->xparams[i] = (struct expr_param){
+			.name = p->params[i].name,
+			.type = p->params[i].type,
+			.cfg_member = p->params[i].member,
+		};
+	build_aggregate(p, d);
+	build_points(p, d);
+
+	p->target_pid = opts->pid;
+	if (opts->comm) {
+		if (strlen(opts->comm) >= sizeof(p->target_comm))
+			diag_err(d, NULL, "--comm '%s' is longer than the kernel's 15-byte command names",
+				 opts->comm);
+		snprintf(p->target_comm, sizeof(p->target_comm), "%s", opts->comm);
+	}
+
+	if (r->filter)
+		p->filter = parse(pp, r->filter, "filter", d);
+	p->keys = xcalloc(r->key_count, sizeof(*p->keys));
+	p->nkeys = r->key_count;
+	for (unsigned k = 0; k < r->key_count; k++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "key[%u]", k);
+		p->keys[k].expr = parse(pp, r->key[k], path, d);
+		p->keys[k].path = pp->origins[pp->norigins - 1].path;
+	}
+	if (r->aggregate->value)
+		p->value = parse(pp, r->aggregate->value, "aggregate.value", d);
+
+	if (diag_errors(d) > errors_before || !p->npoints) {
+		plan_free(p);
+		return -EINVAL;
+	}
+
+	pp->envs = xcalloc(p->npoints, sizeof(*pp->envs));
+	for (size_t i = 0; i < p->npoints; i++) {
+		pp->envs[i].plan = p;
+		pp->envs[i].ap = &p->points[i];
+	}
+	/* The first failing point explains the problem; the rest would repeat it. */
+	for (size_t i = 0; i < p->npoints; i++)
+		if (check_point(pp, i, d))
+			break;
+	if (diag_errors(d) > errors_before) {
+		plan_free(p);
+		return -EINVAL;
+	}
+	group_points(pp);
+	layout_key(p);
+	*out = p;
+	return 0;
+}
+
+void plan_fill_config(const struct plan *p, void *cfg)
+{
+	char *c = cfg;
+	uint32_t tgid = (uint32_t)p->target_pid;
+
+	memcpy(c, &tgid, sizeof(tgid));
+	memcpy(c + PLAN_CFG_COMM_OFFSET, p->target_comm, sizeof(p->target_comm));
+	for (unsigned i = 0; i < p->nparams; i++) {
+		const struct plan_param *pp = &p->params[i];
+
+		if (pp->type.kind == TY_STR)
+			memcpy(c + pp->offset, pp->sval, STR_PARAM_SIZE);
+		else
+			memcpy(c + pp->offset, &pp->ival, 8);
+	}
+}
+
+void plan_free(struct plan *p)
+{
+	struct plan_private *pp = (struct plan_private *)p;
+
+	if (!p)
+		return;
+	expr_free(p->filter);
+	expr_free(p->value);
+	for (unsigned k = 0; k < p->nkeys; k++)
+		expr_free(p->keys[k].expr);
+	free(p->keys);
+	if (pp->envs)
+		for (size_t i = 0; i < p->npoints; i++)
+			free(pp->envs[i].used);
+	for (size_t i = 0; i < p->npoints; i++)
+		attach_point_release(&p->points[i]);
+	free(p->points);
+	free(p->point_group);
+	free(p->groups);
+	free(p->params);
+	free(p->map_name);
+	free(pp->origins);
+	free(pp->envs);
+	free(pp->xparams);
+	free(pp);
+}

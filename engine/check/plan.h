@@ -1,0 +1,117 @@
+/*
+ * plan: the checked, fully resolved form of a recipe (second stage:
+ * recipe -> plan -> BPF C). plan_build() applies defaults, expands every
+ * probe spec to attach points, parses and type-checks every expression
+ * against each point's fields, groups points that share one record
+ * layout into one BPF program, and lays out the map key and the config
+ * block. Every later stage trusts the plan and never looks at recipe
+ * text again.
+ *
+ * Shape versus values: everything that changes the generated C is in the
+ * plan's shape; what only changes a constant (param values, --pid,
+ * --comm) is written into the program's read-only config before load,
+ * so all values share one cached object.
+ *
+ * A plan borrows from its recipe_file: it must not outlive it.
+ */
+#ifndef RECIPE_CHECK_PLAN_H
+#define RECIPE_CHECK_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "check/agg.h"
+#include "check/expr.h"
+#include "diag.h"
+#include "load/recipe.h"
+#include "probes/provider.h"
+
+/* Run-time values that do not change the program's shape. */
+struct plan_opts {
+	const char *const *params;	/* "name=value" strings */
+	unsigned nparams;
+	pid_t pid;			/* 0: any process */
+	const char *comm;		/* NULL: any command */
+};
+
+enum plan_key_kind { KEY_INT, KEY_UINT, KEY_STR, KEY_PROBE };
+
+struct plan_key {
+	struct expr *expr;
+	const char *path;		/* "key[1]", for diagnostics */
+	enum plan_key_kind kind;
+	struct expr_type type;
+	unsigned offset, size;		/* in struct rcp_key */
+};
+
+struct plan_param {
+	const char *name;		/* borrowed from the recipe */
+	struct expr_type type;
+	char member[16];		/* "p0", ...: generated, never recipe text */
+	unsigned offset;		/* in struct rcp_config */
+	int64_t ival;			/* value for TY_INT */
+	char sval[64];			/* value for TY_STR */
+};
+
+/* A BPF program: the attach points sharing one record layout. */
+struct plan_group {
+	const struct provider *provider;
+	size_t first;			/* index of its representative attach point */
+	/* fields used by expressions, as laid out in this group's records */
+	struct field_info *fields;
+	size_t nfields;
+};
+
+#define PLAN_STR_MAX 256
+#define PLAN_CFG_COMM_OFFSET 8		/* struct rcp_config: __u32 target_tgid; __u32 pad; char target_comm[16] */
+#define PLAN_CFG_PARAMS_OFFSET 24
+
+struct plan {
+	const struct recipe_file *rf;
+	const char *name;		/* recipe name or path, for messages */
+	const struct agg_kind *agg;
+	int64_t lmin, lmax, lstep;	/* lhist */
+	char *map_name;			/* "@" or "@bytes" */
+	unsigned max_entries;
+
+	struct expr *filter;		/* NULL: none */
+	struct expr *value;		/* NULL for count */
+	struct plan_key *keys;
+	unsigned nkeys;
+	unsigned key_size;		/* sizeof(struct rcp_key) */
+	unsigned slot_offset;		/* bucketed aggs: offset of the __u32 slot */
+
+	struct attach_point *points;	/* cookie of a point = its index */
+	size_t npoints;
+	unsigned *point_group;		/* group index of each point */
+	struct plan_group *groups;
+	size_t ngroups;
+
+	struct plan_param *params;
+	unsigned nparams;
+	unsigned cfg_size;		/* sizeof(struct rcp_config) */
+
+	pid_t target_pid;
+	char target_comm[16];
+};
+
+/*
+ * Check `rf` against the running kernel and build its plan. Returns 0
+ * and *out, or -errno with every problem found in d (it keeps going
+ * after an error where that can find more).
+ */
+int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
+	       struct plan **out, struct diag_list *d);
+void plan_free(struct plan *p);
+
+/*
+ * The expression environment of attach point `i`, for checking and
+ * emitting its group's program (bpf-gen uses it).
+ */
+void plan_env(const struct plan *p, size_t point, struct expr_env *env);
+
+/* Write the run-time values into cfg (cfg_size bytes, zeroed by caller). */
+void plan_fill_config(const struct plan *p, void *cfg);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * cache: a content-addressed store of compiled BPF objects.
+ *
+ * A key is a 128-bit XXH3 hash over labelled parts (generated source,
+ * compiler identity and flags, engine ABI, ...); the object for a key
+ * lives at <dir>/<hex>.bpf.o, with the source it came from kept beside
+ * it as <hex>.bpf.c for debugging. Entries are immutable: two processes
+ * building the same key write the same bytes, and each publishes its
+ * copy with an atomic rename, so readers see either nothing or a whole
+ * file and no locking is needed.
+ *
+ * All functions return 0 or -errno.
+ */
+#ifndef RECIPE_COMPILE_CACHE_H
+#define RECIPE_COMPILE_CACHE_H
+
+#include <stddef.h>
+
+/* XXH3_state_t is only complete in xxhash's "static linking" section. */
+#ifndef XXH_STATIC_LINKING_ONLY
+#define XXH_STATIC_LINKING_ONLY
+#endif
+#include <xxhash.h>
+
+struct diag_list;
+
+#define CACHE_OBJ_SUFFIX ".bpf.o"
+#define CACHE_SRC_SUFFIX ".bpf.c"
+#define CACHE_HEX_LEN 32
+
+struct cache_key {
+	XXH3_state_t st;
+};
+
+/*
+ * The cache directory, created (mkdir -p, mode 0700) if missing:
+ * $RECIPE_CACHE_DIR, else $XDG_CACHE_HOME/recipe (absolute values only,
+ * as the XDG spec says), else $HOME/.cache/recipe (passwd entry when HOME
+ * is unset). It must be a directory owned by the effective user and not
+ * group/world-writable, since objects found there are loaded into the
+ * kernel. On success *out is a malloc'd path; on failure a diagnostic
+ * with a hint is added.
+ */
+int cache_dir(char **out, struct diag_list *d);
+
+/*
+ * Build a key from parts. Each part's label and both lengths are hashed
+ * along with its bytes, so ("ab","c") and ("a","bc") differ, as do two
+ * parts with the same bytes under different labels.
+ */
+void cache_key_init(struct cache_key *k);
+void cache_key_add(struct cache_key *k, const char *label, const void *data,
+		   size_t len);
+void cache_key_addstr(struct cache_key *k, const char *label, const char *s);
+/*
+ * Add a file's identity (resolved path, size, mtime, inode, device)
+ * without reading it: cheap enough for the warm path, and any package
+ * upgrade that replaces the file changes it. -errno if it cannot be
+ * stat'ed; the key is then unchanged.
+ */
+int cache_key_add_file_id(struct cache_key *k, const char *label,
+			  const char *path);
+/*
+ * Add a file's contents, streamed through the hash without being held in
+ * memory (kernel BTF is ~5 MB), framed exactly as cache_key_add() would
+ * frame them. The length is taken from fstat first, so this is for files
+ * whose size is known up front (regular files, sysfs binary attributes):
+ * -EAGAIN if the bytes read differ from it, other -errno on I/O errors.
+ * On error the key is spoiled and must not be used.
+ */
+int cache_key_add_file(struct cache_key *k, const char *label, const char *path);
+/* Lower-case hex of the 128-bit digest, NUL-terminated. */
+void cache_key_hex(const struct cache_key *k, char hex[CACHE_HEX_LEN + 1]);
+
+/*
+ * Read <dir>/<hex>.bpf.o into a malloc'd buffer. -ENOENT when absent, and
+ * also when the file is not an ELF object (an entry damaged outside our
+ * control): a miss, followed by a rebuild that replaces it, is the right
+ * answer.
+ */
+int cache_get(const char *dir, const char *hex, void **data, size_t *len);
+
+/*
+ * Atomically publish data as <dir>/<hex><suffix> (mode 0600): write a
+ * mkstemp file in dir, fsync it, then rename it over the final name. No
+ * temporary file is left behind, on success or failure.
+ */
+int cache_put(const char *dir, const char *hex, const char *suffix,
+	      const void *data, size_t len);
+
+/* Read a whole file into a malloc'd buffer (NUL-terminated, not counted). */
+int cache_read_file(const char *path, void **data, size_t *len);
+
+#endif

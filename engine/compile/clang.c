@@ -1,0 +1,439 @@
+/*
+ * clang: run the clang driver on generated BPF C, once per cache miss.
+ *
+ * libclang's C API can parse but cannot emit an object, so the driver is
+ * the only way to compile (docs/decisions/compile.md has the numbers).
+ * It is spawned with posix_spawn and a fixed argv; its stdout and stderr
+ * share one pipe that is drained to EOF before waiting, so a chatty
+ * compiler can never block on a full pipe. Its error lines
+ * `FILE:LINE:COL: error: MSG` become located diagnostics; since the
+ * generated C carries #line directives, FILE:LINE is the user's recipe.
+ */
+#include "compile/clang.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compile/cache.h"
+#include "diag.h"
+#include "util/strbuf.h"
+
+extern char **environ;
+
+#if defined(__x86_64__) || defined(__i386__)
+#define TARGET_ARCH "x86"
+#elif defined(__aarch64__)
+#define TARGET_ARCH "arm64"
+#elif defined(__s390x__)
+#define TARGET_ARCH "s390"
+#elif defined(__powerpc64__)
+#define TARGET_ARCH "powerpc"
+#elif defined(__riscv)
+#define TARGET_ARCH "riscv"
+#else
+#error "unsupported architecture: add its __TARGET_ARCH_ name"
+#endif
+
+const char *const clang_flags[] = {
+	"-O2", "-g", "-target", "bpf", "-D__TARGET_ARCH_" TARGET_ARCH,
+	"-Wall", "-Wno-unused-variable", "-Wno-unused-function",
+	"-fno-color-diagnostics", "-ferror-limit=5",
+	NULL,
+};
+
+#define NOT_FOUND_HINT "apt-get install clang (recipe compiles BPF programs at run time)"
+#define SHOW_C_HINT "the generated C is shown by: recipe show NAME --c"
+/* Enough for -ferror-limit=5 with source excerpts; the rest is dropped. */
+#define MAX_OUTPUT (256 * 1024)
+
+static const char *const versioned[] = {
+	"clang-19", "clang-18", "clang-17", "clang-16", "clang-15", "clang-14",
+};
+
+/*
+ * The libbpf headers generated C may include; /usr/local first, as in
+ * clang's own search order.
+ */
+static const char *const header_dirs[] = { "/usr/local/include/bpf", "/usr/include/bpf" };
+static const char *const headers[] = {
+	"bpf_helpers.h", "bpf_helper_defs.h", "bpf_tracing.h",
+	"bpf_core_read.h", "bpf_endian.h",
+};
+
+/* clang reads these; they change the object without changing argv. */
+static const char *const env_inputs[] = { "CPATH", "C_INCLUDE_PATH", "CCC_OVERRIDE_OPTIONS" };
+
+static char found[PATH_MAX];
+
+static bool is_exec(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+static bool search_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	const char *p, *end;
+	int n;
+
+	if (strchr(name, '/')) {
+		n = snprintf(found, sizeof(found), "%s", name);
+		return n < (int)sizeof(found) && is_exec(found);
+	}
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		/* Empty or relative entries mean the working directory: never. */
+		if (*p != '/')
+			continue;
+		n = snprintf(found, sizeof(found), "%.*s/%s", (int)(end - p), p, name);
+		if (n < (int)sizeof(found) && is_exec(found))
+			return true;
+	}
+	return false;
+}
+
+const char *clang_path(void)
+{
+	const char *env = getenv("RECIPE_CLANG");
+
+	if (env && *env)
+		return search_path(env) ? found : NULL;
+	if (search_path("clang"))
+		return found;
+	for (size_t i = 0; i < sizeof(versioned) / sizeof(versioned[0]); i++)
+		if (search_path(versioned[i]))
+			return found;
+	return NULL;
+}
+
+int clang_identity(struct cache_key *k)
+{
+	const char *cc = clang_path();
+	int err;
+
+	if (!cc)
+		return -ENOENT;
+	err = cache_key_add_file_id(k, "clang", cc);
+	if (err)
+		return err;
+	for (size_t i = 0; clang_flags[i]; i++)
+		cache_key_addstr(k, "flag", clang_flags[i]);
+	for (size_t i = 0; i < sizeof(env_inputs) / sizeof(env_inputs[0]); i++) {
+		const char *v = getenv(env_inputs[i]);
+
+		cache_key_addstr(k, env_inputs[i], v ? v : "");
+		cache_key_add(k, "set", &(char){ v != NULL }, 1);
+	}
+	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+		for (size_t j = 0; j < sizeof(header_dirs) / sizeof(header_dirs[0]); j++) {
+			char *h = xasprintf("%s/%s", header_dirs[j], headers[i]);
+
+			err = cache_key_add_file_id(k, "header", h);
+			free(h);
+			if (!err)
+				break;
+		}
+	}
+	return 0;
+}
+
+struct clang_msg {
+	enum diag_sev sev;
+	char *file;
+	unsigned line, col;
+	const char *msg;
+};
+
+static bool parse_uint(const char *s, size_t n, unsigned *out)
+{
+	unsigned long v = 0;
+
+	if (!n || n > 9)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* Split "FILE:LINE:COL" or "FILE:LINE" from the right: FILE may hold ':'. */
+static void parse_loc(const char *s, size_t n, const char *src,
+		      struct clang_msg *m)
+{
+	const char *c1 = memrchr(s, ':', n), *c2;
+	unsigned a, b;
+
+	if (!c1 || !parse_uint(c1 + 1, s + n - c1 - 1, &a))
+		return;
+	c2 = memrchr(s, ':', c1 - s);
+	if (c2 && parse_uint(c2 + 1, c1 - c2 - 1, &b)) {
+		m->line = b;
+		m->col = a;
+		n = c2 - s;
+	} else {
+		m->line = a;
+		n = c1 - s;
+	}
+	if (!n)
+		return;
+	if (strlen(src) == n && !memcmp(s, src, n))
+		m->file = xstrdup(CLANG_GENERATED_NAME);
+	else
+		m->file = xstrndup(s, n);
+}
+
+static const struct {
+	const char *tag;
+	enum diag_sev sev;
+} tags[] = {
+	{ "fatal error: ", DIAG_ERROR },
+	{ "error: ", DIAG_ERROR },
+	{ "warning: ", DIAG_WARNING },
+	{ "note: ", DIAG_NOTE },
+};
+
+/*
+ * Recognise "PREFIX: TAG MSG" where TAG is a severity and PREFIX is a
+ * location, the driver's name ("clang: error: ..."), or empty. Source
+ * excerpts, carets and "N errors generated." match nothing.
+ */
+static bool parse_line(char *line, const char *src, struct clang_msg *m)
+{
+	const char *best = NULL;
+	size_t bi = 0, plen;
+
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		size_t tl = strlen(tags[i].tag);
+		const char *p;
+
+		if (!strncmp(line, tags[i].tag, tl))
+			p = line;
+		else if ((p = strstr(line, tags[i].tag)) && p - line >= 2 &&
+			 p[-1] == ' ' && p[-2] == ':')
+			;
+		else
+			continue;
+		if (!best || p < best) {
+			best = p;
+			bi = i;
+		}
+	}
+	if (!best)
+		return false;
+	memset(m, 0, sizeof(*m));
+	m->sev = tags[bi].sev;
+	m->msg = best + strlen(tags[bi].tag);
+	plen = best == line ? 0 : (size_t)(best - line - 2);
+	parse_loc(line, plen, src, m);
+	return true;
+}
+
+static void add_msg(struct diag_list *d, const struct clang_msg *m)
+{
+	struct diag_at at = { m->file, m->line, m->col };
+
+	diag_add(d, m->sev, &at, "%s", m->msg);
+}
+
+/* The last few lines of output, for failures clang did not explain. */
+static const char *tail(const char *out, size_t len, int lines)
+{
+	while (len && out[len - 1] == '\n')
+		len--;
+	for (size_t i = len; i > 0; i--)
+		if (out[i - 1] == '\n' && --lines == 0)
+			return out + i;
+	return out;
+}
+
+static void report(struct diag_list *d, char *out, size_t outlen,
+		   const char *src, int status)
+{
+	struct clang_msg *v = NULL;
+	size_t n = 0, nerr = 0;
+	bool failed = !WIFEXITED(status) || WEXITSTATUS(status);
+	char *saveptr = NULL, *copy = xstrndup(out, outlen);
+
+	for (char *l = strtok_r(copy, "\n", &saveptr); l; l = strtok_r(NULL, "\n", &saveptr)) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		if (parse_line(l, src, &v[n])) {
+			nerr += v[n].sev == DIAG_ERROR;
+			n++;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!failed && v[i].sev != DIAG_WARNING)
+			continue;
+		if (failed && nerr && v[i].sev != DIAG_ERROR)
+			continue;
+		add_msg(d, &v[i]);
+	}
+	if (WIFSIGNALED(status)) {
+		diag_err(d, NULL, "clang was killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	} else if (failed && !nerr) {
+		diag_err(d, NULL, "clang failed (exit %d)%s%s",
+			 WEXITSTATUS(status), outlen ? ": " : "",
+			 outlen ? tail(out, outlen, 3) : "");
+	}
+	if (failed)
+		diag_hint(d, SHOW_C_HINT);
+	for (size_t i = 0; i < n; i++)
+		free(v[i].file);
+	free(v);
+	free(copy);
+}
+
+static int write_file(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Run argv; collect its merged stdout/stderr (capped) and exit status. */
+static int run(char *const argv[], struct strbuf *out, int *status)
+{
+	posix_spawn_file_actions_t fa;
+	int pfd[2], err;
+	char buf[4096];
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+	err = -posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (err) {
+		close(pfd[0]);
+		return err;
+	}
+	for (;;) {
+		ssize_t n = read(pfd[0], buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out->len < MAX_OUTPUT)
+			strbuf_add(out, buf, n);
+	}
+	close(pfd[0]);
+	while (waitpid(pid, status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+int clang_compile(const char *source, size_t len, const char *workdir,
+		  void **obj, size_t *objlen, struct diag_list *d)
+{
+	const char *cc = clang_path(), *env = getenv("RECIPE_CLANG");
+	struct strbuf out = STRBUF_INIT;
+	char *src, *dst = NULL, *cc_copy;
+	const char **argv;
+	size_t nflags = 0, i = 0;
+	int fd, err, status = 0;
+
+	*obj = NULL;
+	*objlen = 0;
+	if (!cc) {
+		diag_err(d, NULL, "clang not found");
+		if (env && *env)
+			diag_hint(d, "RECIPE_CLANG=%s is not an executable file", env);
+		else
+			diag_hint(d, NOT_FOUND_HINT);
+		return -ENOENT;
+	}
+	cc_copy = xstrdup(cc);
+	src = xasprintf("%s/.tmp-XXXXXX" CACHE_SRC_SUFFIX, workdir);
+	fd = mkostemps(src, strlen(CACHE_SRC_SUFFIX), O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		diag_err(d, NULL, "cannot create a temporary file in %s: %s",
+			 workdir, strerror(-err));
+		goto out;
+	}
+	err = write_file(fd, source, len);
+	if (close(fd) && !err)
+		err = -errno;
+	if (err) {
+		diag_err(d, NULL, "cannot write %s: %s", src, strerror(-err));
+		goto out;
+	}
+	/* The .bpf.c name is unique (O_EXCL), so its sibling .bpf.o is ours. */
+	dst = xstrdup(src);
+	strcpy(dst + strlen(dst) - strlen(CACHE_OBJ_SUFFIX), CACHE_OBJ_SUFFIX);
+
+	while (clang_flags[nflags])
+		nflags++;
+	argv = xcalloc(nflags + 6, sizeof(*argv));
+	argv[i++] = cc_copy;
+	for (size_t j = 0; j < nflags; j++)
+		argv[i++] = clang_flags[j];
+	argv[i++] = "-c";
+	argv[i++] = src;
+	argv[i++] = "-o";
+	argv[i++] = dst;
+	argv[i] = NULL;
+	strbuf_init(&out);
+	err = run((char *const *)argv, &out, &status);
+	free(argv);
+	if (err) {
+		diag_err(d, NULL, "cannot run %s: %s", cc_copy, strerror(-err));
+		diag_hint(d, NOT_FOUND_HINT);
+		goto out;
+	}
+	report(d, out.buf, out.len, src, status);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		err = WIFSIGNALED(status) ? -ECANCELED : -EINVAL;
+		goto out;
+	}
+	err = cache_read_file(dst, obj, objlen);
+	if (!err && (*objlen < 4 || memcmp(*obj, "\177ELF", 4)))
+		err = -EBADMSG;
+	if (err) {
+		free(*obj);
+		*obj = NULL;
+		*objlen = 0;
+		diag_err(d, NULL, "clang exited 0 but left no object in %s: %s",
+			 dst, strerror(-err));
+	}
+out:
+	unlink(src);
+	if (dst)
+		unlink(dst);
+	strbuf_release(&out);
+	free(dst);
+	free(src);
+	free(cc_copy);
+	return err;
+}

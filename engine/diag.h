@@ -1,0 +1,62 @@
+/*
+ * diag: diagnostics accumulated by every stage, printed once at the edge.
+ *
+ * The library never prints. Each stage adds diagnostics with a location
+ * in the recipe (file:line:col, 1-based; 0 means "unknown") and an
+ * optional hint saying what to do; the CLI prints them all with
+ * diag_print(). Tests assert on the structured fields, not on text.
+ */
+#ifndef RECIPE_DIAG_H
+#define RECIPE_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum diag_sev { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE };
+
+struct diag_at {
+	const char *file;	/* borrowed; NULL when not tied to a file */
+	unsigned line, col;	/* 1-based; 0 = unknown */
+};
+
+struct diag {
+	enum diag_sev sev;
+	char *file;		/* owned copy of at.file (or NULL) */
+	unsigned line, col;
+	char *msg;
+	char *hint;		/* NULL when there is nothing more to say */
+};
+
+struct diag_list {
+	struct diag *v;
+	size_t n, cap;
+};
+
+#define DIAG_LIST_INIT { NULL, 0, 0 }
+
+/*
+ * Add a diagnostic. Returns -EINVAL for DIAG_ERROR (so a failing check
+ * can `return diag_add(...)`), 0 otherwise. at may be NULL.
+ */
+int diag_add(struct diag_list *d, enum diag_sev sev, const struct diag_at *at,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Attach a hint to the most recently added diagnostic. */
+void diag_hint(struct diag_list *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Shorthands for DIAG_ERROR. */
+int diag_err(struct diag_list *d, const struct diag_at *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+bool diag_ok(const struct diag_list *d);	/* true when no errors */
+size_t diag_errors(const struct diag_list *d);
+/*
+ * Print every diagnostic as
+ *   file:line:col: error: msg
+ *     hint: ...
+ * (location parts omitted when unknown).
+ */
+void diag_print(const struct diag_list *d, FILE *fp);
+void diag_list_release(struct diag_list *d);
+
+#endif

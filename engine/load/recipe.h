@@ -1,0 +1,98 @@
+/*
+ * recipe: the YAML recipe model, exactly as written (first stage of
+ * YAML -> recipe -> plan -> BPF C -> object -> session -> report).
+ *
+ * recipe_load_file() parses recipes/<category>/<name>.yaml with libcyaml
+ * against the schema in recipe_schema.c. Shape errors (bad YAML, unknown
+ * key, wrong type, missing required field) become diagnostics located at
+ * file:line:col. No defaults and no semantic checks happen here: those
+ * belong to plan_build() (engine/check/plan.h), which trusts nothing but
+ * the shape.
+ *
+ * Because libcyaml does not record where a value came from, the loader
+ * also indexes the document with libyaml so later stages can locate any
+ * value ("key[1]", "aggregate.value", "params[0].default") and any byte
+ * offset inside it, for diagnostics such as
+ *   recipes/fs/x.yaml:14:12: error: tracepoint syscalls:sys_exit_read has no field 'rett'
+ */
+#ifndef RECIPE_LOAD_RECIPE_H
+#define RECIPE_LOAD_RECIPE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+/* Which one-liner of ../shared/reference/one-liners.tsv this reproduces. */
+struct recipe_origin {
+	char *id;		/* required, e.g. "bpftrace-disk-5" */
+	char *tool;		/* required, e.g. "bpftrace" */
+	char *text;		/* required, the one-liner itself */
+};
+
+/* A named, typed value that expressions use by name and --param sets. */
+struct recipe_param {
+	char *name;		/* required, C-identifier-like */
+	char *type;		/* required: "int" (s64), "uint" (u64) or "string" */
+	char *default_value;	/* required scalar text, checked by plan */
+	char *description;	/* optional */
+};
+
+/* The aggregation: `type` is a name from the agg table (engine/check/agg.h). */
+struct recipe_aggregate {
+	char *type;		/* required: count sum min max avg stats hist lhist */
+	char *value;		/* expression; required except for count */
+	char *min, *max, *step;	/* lhist bounds (integer scalars, checked by plan) */
+};
+
+struct recipe {
+	char *summary;		/* required, one line */
+	char *description;	/* required, what it tells you and how to read it */
+	struct recipe_origin *origin;		/* required */
+	char **probes;		/* required, >= 1: "tracepoint:block:block_rq_issue", wildcards ok */
+	unsigned probes_count;
+	char *filter;		/* optional expression */
+	char *map;		/* optional map name: "bytes" prints as @bytes */
+	char **key;		/* optional list of expressions */
+	unsigned key_count;
+	struct recipe_aggregate *aggregate;	/* required */
+	struct recipe_param *params;		/* optional */
+	unsigned params_count;
+	char *max_entries;	/* optional integer scalar, default in plan */
+};
+
+/* A loaded recipe file: the model plus what is needed to locate values. */
+struct recipe_file {
+	char *path;		/* as given */
+	char *name;		/* "category/name" when under a catalogue dir, else NULL */
+	struct recipe *r;	/* owned by libcyaml */
+	struct yaml_index *index;	/* opaque, for recipe_locate() */
+};
+
+/*
+ * Load and shape-check one recipe file. On success returns 0 and sets
+ * *out; on failure returns -errno (-EINVAL for a bad recipe) with the
+ * reasons in d, and *out untouched.
+ */
+int recipe_load_file(const char *path, struct recipe_file **out,
+		     struct diag_list *d);
+/* Same, from a string (tests); `path` is only used in diagnostics. */
+int recipe_load_string(const char *path, const char *text,
+		       struct recipe_file **out, struct diag_list *d);
+void recipe_file_free(struct recipe_file *rf);
+
+/*
+ * Locate a value by its path in the document ("summary", "probes[0]",
+ * "key[1]", "aggregate.value", "params[2].default"). For a scalar,
+ * `offset` is a byte offset into its (decoded) text and the result points
+ * at that character, accounting for quotes and block scalars (| and >);
+ * pass 0 for the value itself. For a missing path, falls back to the
+ * nearest existing parent, then to line 0. Never fails.
+ */
+struct diag_at recipe_locate(const struct recipe_file *rf, const char *path,
+			     unsigned offset);
+
+/* The top-level libcyaml schema (for the schema agreement test). */
+const struct cyaml_schema_value *recipe_cyaml_schema(void);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * provider: the registry of probe types. Exact names and explicit
+ * aliases (as bpftrace's PROBE_LIST), no prefix matching.
+ */
+#include "probes/provider.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strbuf.h"
+
+extern const struct provider provider_tracepoint;
+
+const struct provider *const providers[] = {
+	&provider_tracepoint,
+	NULL,
+};
+
+const struct provider *provider_find(const char *name)
+{
+	for (size_t i = 0; providers[i]; i++) {
+		const struct provider *p = providers[i];
+
+		if (!strcmp(p->name, name))
+			return p;
+		for (size_t j = 0; p->aliases && p->aliases[j]; j++)
+			if (!strcmp(p->aliases[j], name))
+				return p;
+	}
+	return NULL;
+}
+
+const struct provider *provider_for_spec(const char *spec, const char **target,
+					 const struct diag_at *at,
+					 struct diag_list *d)
+{
+	const char *colon = strchr(spec, ':');
+	const struct provider *p = NULL;
+	char *type;
+
+	if (!colon) {
+		diag_err(d, at, "probe '%s' has no type", spec);
+		diag_hint(d, "write TYPE:TARGET, e.g. tracepoint:block:block_rq_issue");
+		return NULL;
+	}
+	type = xstrndup(spec, (size_t)(colon - spec));
+	p = provider_find(type);
+	if (!p) {
+		struct strbuf names = STRBUF_INIT;
+
+		for (size_t i = 0; providers[i]; i++)
+			strbuf_addf(&names, "%s%s", i ? ", " : "", providers[i]->name);
+		diag_err(d, at, "unknown probe type '%s'", type);
+		diag_hint(d, "probe types available: %s", strbuf_str(&names));
+		strbuf_release(&names);
+	} else {
+		*target = colon + 1;
+	}
+	free(type);
+	return p;
+}
+
+void attach_point_release(struct attach_point *ap)
+{
+	if (ap->layout && ap->provider->free_layout)
+		ap->provider->free_layout(ap->layout);
+	free(ap->target);
+	free(ap->display);
+	memset(ap, 0, sizeof(*ap));
+}

@@ -1,0 +1,84 @@
+/*
+ * provider: one table entry per probe type, describing everything the
+ * engine needs to know about it: how a probe spec's target expands to
+ * attach points, what fields an attach point offers expressions, which
+ * BPF section and context type its program uses, how to attach one
+ * point, and whether this kernel can attach it at all. The rest of the
+ * engine never switches on the probe type.
+ *
+ * A probe spec is "TYPE:TARGET" as in bpftrace ("tracepoint:block:*",
+ * alias "t:block:*"); the provider owns the TARGET syntax.
+ */
+#ifndef RECIPE_PROBES_PROVIDER_H
+#define RECIPE_PROBES_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "probes/field.h"
+
+struct bpf_program;
+struct bpf_link;
+
+/* One concrete place a program attaches to, after wildcard expansion. */
+struct attach_point {
+	const struct provider *provider;
+	char *target;		/* provider syntax, e.g. "block:block_rq_issue" */
+	char *display;		/* "tracepoint:block:block_rq_issue", printed for `probe` */
+	void *layout;		/* provider's lazily loaded field layout, or NULL */
+};
+
+/* An attached point, owned by the session. */
+struct attached {
+	struct bpf_link *link;
+	int perf_fd;		/* perf event to disable at stop, or -1 */
+};
+
+struct provider {
+	const char *name;		/* "tracepoint" */
+	const char *const *aliases;	/* NULL-terminated, exact match */
+	const char *summary;
+	const char *section;		/* SEC() of its programs */
+	const char *ctx_param;		/* the program's parameter type when no record struct is used */
+	/*
+	 * Expand TARGET (globs allowed) into attach points, appended to
+	 * *pts and *n. Returns 0 or -errno with a diagnostic at `at`,
+	 * e.g. no match, with a did-you-mean hint.
+	 */
+	int (*expand)(const struct provider *p, const char *target,
+		      const struct diag_at *at, struct attach_point **pts,
+		      size_t *n, struct diag_list *d);
+	/* args.NAME of one attach point: 0, -ENOENT (no such field) or -errno. */
+	int (*field)(struct attach_point *ap, const char *name,
+		     struct field_info *out);
+	/* Comma-separated field names of an attach point, or NULL. */
+	const char *(*field_names)(struct attach_point *ap);
+	/*
+	 * Attach prog at ap, telling the program which point fired through
+	 * the BPF cookie. Returns 0 and fills *out, or -errno with a
+	 * diagnostic that says why and what to do.
+	 */
+	int (*attach)(struct attach_point *ap, struct bpf_program *prog,
+		      unsigned long long cookie, struct attached *out,
+		      struct diag_list *d);
+	/* Can this kernel attach this type at all? Sets *why when not. */
+	bool (*available)(const char **why);
+	void (*free_layout)(void *layout);
+};
+
+/*
+ * Split "type:target" and find the provider (by name or alias).
+ * Returns the provider and sets *target to the part after the first ':',
+ * or NULL with a diagnostic listing the known types.
+ */
+const struct provider *provider_for_spec(const char *spec, const char **target,
+					 const struct diag_at *at,
+					 struct diag_list *d);
+const struct provider *provider_find(const char *name);
+/* All providers, NULL-terminated. */
+extern const struct provider *const providers[];
+
+void attach_point_release(struct attach_point *ap);
+
+#endif

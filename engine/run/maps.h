@@ -1,0 +1,23 @@
+/*
+ * maps: read a recipe's BPF map into the neutral report model. Per-CPU
+ * values are folded by the aggregation's own fold function; keys are
+ * decoded by the plan's key layout; bucketed keys are grouped into one
+ * histogram per user key.
+ */
+#ifndef RECIPE_RUN_MAPS_H
+#define RECIPE_RUN_MAPS_H
+
+#include <stdbool.h>
+
+#include "check/plan.h"
+#include "diag.h"
+#include "report/report.h"
+
+/*
+ * Append the map `map_fd` (laid out by p) to r as one report map. With
+ * `clear`, delete every key read.
+ */
+int maps_read(const struct plan *p, int map_fd, bool clear, struct report *r,
+	      struct diag_list *d);
+
+#endif

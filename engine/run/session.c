@@ -1,0 +1,295 @@
+/*
+ * session: load, attach, stop, read and release one compiled recipe.
+ * See session.h for why stop and release are separate steps.
+ */
+#include "run/session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "gen.h"
+#include "run/maps.h"
+#include "util/strbuf.h"
+
+/* Above this many events, release in a detached child (see session.h). */
+#define DEFER_RELEASE_OVER 8
+#define VERIFIER_TAIL_LINES 24
+
+struct session {
+	const struct plan *plan;
+	struct bpf_object *obj;
+	struct attached *links;
+	size_t nlinks;
+	bool stopped;
+};
+
+/* libbpf's warnings of the current load, kept to explain a failure. */
+static struct strbuf libbpf_log = STRBUF_INIT;
+
+static int capture_print(enum libbpf_print_level level, const char *fmt,
+			 va_list args)
+{
+	if (level != LIBBPF_DEBUG)
+		strbuf_vaddf(&libbpf_log, fmt, args);
+	return 0;
+}
+
+/* The last lines of the verifier log libbpf printed on a failed load. */
+static void add_verifier_tail(struct diag_list *d)
+{
+	const char *log = strbuf_str(&libbpf_log);
+	const char *begin = strstr(log, "-- BEGIN PROG LOAD LOG --");
+	const char *end = begin ? strstr(begin, "-- END PROG LOAD LOG --") : NULL;
+	const char *start;
+	int lines = 0;
+
+	if (!begin || !end) {
+		if (*log)
+			diag_hint(d, "libbpf said: %s", log);
+		return;
+	}
+	begin = strchr(begin, '\n') + 1;
+	start = end;
+	while (start > begin && lines <= VERIFIER_TAIL_LINES)
+		if (*--start == '\n')
+			lines++;
+	if (*start == '\n')
+		start++;
+	diag_hint(d, "the verifier's log ends with:\n%.*s",
+		  (int)(end - start), start);
+}
+
+/* Where rcp_cfg sits in .rodata, from the object's own BTF. */
+static int config_offset(struct bpf_object *obj, unsigned *offset)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	int id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -ENOENT;
+	const struct btf_type *sec;
+	const struct btf_var_secinfo *vs;
+
+	if (id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, (__u32)id);
+	vs = btf_var_secinfos(sec);
+	for (unsigned i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+		if (!strcmp(btf__name_by_offset(btf, var->name_off), "rcp_cfg")) {
+			*offset = vs->offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int write_config(const struct plan *p, struct bpf_object *obj,
+			struct diag_list *d)
+{
+	struct bpf_map *map, *rodata = NULL;
+	const void *init;
+	size_t size;
+	unsigned offset;
+	char *data;
+	int err;
+
+	bpf_object__for_each_map(map, obj)
+		if (bpf_map__is_internal(map) && strstr(bpf_map__name(map), ".rodata"))
+			rodata = map;
+	if (!rodata || config_offset(obj, &offset))
+		return diag_err(d, NULL, "internal: the object has no rcp_cfg in .rodata");
+	init = bpf_map__initial_value(rodata, &size);
+	if (!init || offset + p->cfg_size > size)
+		return diag_err(d, NULL, "internal: rcp_cfg does not fit .rodata");
+	data = xmalloc(size);
+	memcpy(data, init, size);
+	memset(data + offset, 0, p->cfg_size);
+	plan_fill_config(p, data + offset);
+	err = bpf_map__set_initial_value(rodata, data, size);
+	free(data);
+	if (err)
+		return diag_err(d, NULL, "cannot set the program's config: %s", strerror(-err));
+	return 0;
+}
+
+int session_load(const struct plan *p, const void *obj_data, size_t len,
+		 struct session **out, struct diag_list *d)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "recipe");
+	libbpf_print_fn_t old_print = libbpf_set_print(capture_print);
+	struct session *s = xcalloc(1, sizeof(*s));
+	int err;
+
+	strbuf_reset(&libbpf_log);
+	s->plan = p;
+	s->obj = bpf_object__open_mem(obj_data, len, &opts);
+	err = libbpf_get_error(s->obj);
+	if (err) {
+		s->obj = NULL;
+		diag_err(d, NULL, "cannot open the compiled object: %s", strerror(-err));
+		goto fail;
+	}
+	err = write_config(p, s->obj, d);
+	if (err)
+		goto fail;
+	err = bpf_object__load(s->obj);
+	if (err) {
+		const struct diag_at at = recipe_locate(p->rf, "probes", 0);
+
+		diag_err(d, &at, "the kernel refused to load the program for %s: %s",
+			 p->name, strerror(-err));
+		if (err == -EPERM || err == -EACCES)
+			diag_hint(d, "run as root (loading BPF needs CAP_BPF and CAP_PERFMON)");
+		else
+			add_verifier_tail(d);
+		goto fail;
+	}
+	libbpf_set_print(old_print);
+	*out = s;
+	return 0;
+fail:
+	libbpf_set_print(old_print);
+	bpf_object__close(s->obj);
+	free(s);
+	return err;
+}
+
+int session_attach(struct session *s, struct diag_list *d)
+{
+	const struct plan *p = s->plan;
+	int err = 0;
+
+	s->links = xcalloc(p->npoints, sizeof(*s->links));
+	for (size_t i = 0; i < p->npoints && !err; i++) {
+		struct attach_point *ap = &p->points[i];
+		char name[32];
+		struct bpf_program *prog;
+
+		gen_prog_name(p->point_group[i], name, sizeof(name));
+		prog = bpf_object__find_program_by_name(s->obj, name);
+		if (!prog) {
+			err = diag_err(d, NULL, "internal: program %s is missing", name);
+			break;
+		}
+		err = ap->provider->attach(ap, prog, i, &s->links[s->nlinks], d);
+		if (!err)
+			s->nlinks++;
+	}
+	if (err) {
+		session_stop(s);
+		for (size_t i = 0; i < s->nlinks; i++)
+			bpf_link__destroy(s->links[i].link);
+		s->nlinks = 0;
+	}
+	return err;
+}
+
+size_t session_attached(const struct session *s)
+{
+	return s->nlinks;
+}
+
+void session_stop(struct session *s)
+{
+	if (s->stopped)
+		return;
+	for (size_t i = 0; i < s->nlinks; i++)
+		if (s->links[i].perf_fd >= 0)
+			ioctl(s->links[i].perf_fd, PERF_EVENT_IOC_DISABLE, 0);
+	s->stopped = true;
+}
+
+int session_snapshot(struct session *s, bool clear, struct report **out,
+		     struct diag_list *d)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(s->obj, "rcp_map");
+	struct bpf_map *dropped = bpf_object__find_map_by_name(s->obj, "rcp_dropped");
+	struct report *r = report_new();
+	int err;
+
+	if (!map || !dropped) {
+		report_free(r);
+		return diag_err(d, NULL, "internal: the object has no rcp_map");
+	}
+	err = maps_read(s->plan, bpf_map__fd(map), clear, r, d);
+	if (!err) {
+		int ncpu = libbpf_num_possible_cpus();
+		__u64 *vals = xcalloc((size_t)ncpu, sizeof(*vals));
+		__u32 zero = 0;
+
+		if (!bpf_map_lookup_elem(bpf_map__fd(dropped), &zero, vals))
+			for (int c = 0; c < ncpu; c++)
+				r->dropped_keys += vals[c];
+		free(vals);
+	}
+	if (err) {
+		report_free(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+}
+
+/*
+ * Fork a child that holds every fd, then return: our own closes are fast
+ * because they are not the last references. The child waits until this
+ * process has exited (its pipe reads EOF), so it is the one that pays
+ * the kernel's grace periods, with no terminal and no stdio.
+ */
+static void release_in_child(void)
+{
+	int pipefd[2];
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return;
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return;
+	}
+	if (pid == 0) {
+		char c;
+		int null = open("/dev/null", O_RDWR);
+
+		setsid();
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		close(pipefd[1]);
+		while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(pipefd[0]);
+	/* pipefd[1] stays open until this process exits (O_CLOEXEC for -c). */
+}
+
+void session_close(struct session *s, bool defer)
+{
+	if (!s)
+		return;
+	session_stop(s);
+	if (defer && s->nlinks > DEFER_RELEASE_OVER)
+		release_in_child();
+	for (size_t i = 0; i < s->nlinks; i++)
+		bpf_link__destroy(s->links[i].link);
+	free(s->links);
+	bpf_object__close(s->obj);
+	free(s);
+}

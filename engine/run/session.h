@@ -1,0 +1,51 @@
+/*
+ * session: a compiled recipe loaded into the kernel and attached (the
+ * "AttachedProbe" layer). Owns the bpf_object, the links and the perf
+ * event fds, and releases them in reverse order.
+ *
+ * Stopping is split in two because the kernel makes detaching slow:
+ * closing a tracepoint perf event waits for an RCU grace period, about
+ * 50 ms each, so 360 probes take ~19 s to release. session_stop()
+ * disables every event first (~1 ms for all), after which the maps are
+ * final and the report can be printed at once; session_close() then
+ * releases, and with `defer` hands that slow part to a detached child
+ * process so the user gets the prompt back immediately.
+ */
+#ifndef RECIPE_RUN_SESSION_H
+#define RECIPE_RUN_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "check/plan.h"
+#include "diag.h"
+#include "report/report.h"
+
+struct session;
+
+/*
+ * Open the object from memory, write the plan's run-time values into
+ * its read-only config, and load it. On a verifier rejection, the
+ * diagnostic carries the tail of the verifier log.
+ */
+int session_load(const struct plan *p, const void *obj, size_t len,
+		 struct session **out, struct diag_list *d);
+/* Attach every attach point; on failure nothing stays attached. */
+int session_attach(struct session *s, struct diag_list *d);
+size_t session_attached(const struct session *s);
+/* Disable every event: nothing more is counted. Fast, idempotent. */
+void session_stop(struct session *s);
+/* Re-enable after session_stop (for --interval: nothing to do today). */
+/*
+ * Read the map into a new report; with `clear`, delete what was read
+ * (for --interval).
+ */
+int session_snapshot(struct session *s, bool clear, struct report **out,
+		     struct diag_list *d);
+/*
+ * Detach and free. With defer (and many events), the slow release runs
+ * in a detached child after this process's references are gone.
+ */
+void session_close(struct session *s, bool defer);
+
+#endif

@@ -1,0 +1,707 @@
+/*
+ * test_expr: the expression language end to end against fake probes:
+ * parse, type-check, emit. Diagnostics are asserted by message and by
+ * the exact column they point at; emitted C is asserted as exact text
+ * where the shape matters and checked for leaks of recipe text where
+ * safety matters.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+
+#include <cmocka.h>
+
+#include "check/expr.h"
+
+/* ---- fake probes ------------------------------------------------------ */
+
+struct fake_probe {
+	const char *desc;
+	const char *names;
+	const struct field_info *fields;
+	unsigned n;
+};
+
+static const struct field_info exit_read_fields[] = {
+	{ "__syscall_nr", "int", FIELD_INT, 8, 4, true, false },
+	{ "ret", "long", FIELD_INT, 16, 8, true, false },
+};
+
+static const struct field_info rq_issue_fields[] = {
+	{ "dev", "dev_t", FIELD_INT, 8, 4, false, false },
+	{ "sector", "sector_t", FIELD_INT, 16, 8, false, false },
+	{ "nr_sector", "unsigned int", FIELD_INT, 24, 4, false, false },
+	{ "bytes", "unsigned int", FIELD_INT, 28, 4, false, false },
+	{ "rwbs", "char[8]", FIELD_CHAR_ARRAY, 32, 8, false, false },
+	{ "comm", "char[16]", FIELD_CHAR_ARRAY, 40, 16, false, false },
+	{ "cmd", "__data_loc char[]", FIELD_DATA_LOC_STR, 56, 4, false, false },
+};
+
+static const struct field_info openat_fields[] = {
+	{ "__syscall_nr", "int", FIELD_INT, 8, 4, true, false },
+	{ "dfd", "int", FIELD_INT, 16, 8, true, false },
+	{ "filename", "const char *", FIELD_PTR, 24, 8, false, true },
+	{ "vals", "int[4]", FIELD_OTHER, 32, 16, false, false },
+	{ "kname", "const char *", FIELD_PTR, 48, 8, false, false },
+};
+
+static const struct fake_probe exit_read = {
+	"tracepoint syscalls:sys_exit_read", "__syscall_nr, ret", exit_read_fields, 2,
+};
+static const struct fake_probe rq_issue = {
+	"tracepoint block:block_rq_issue",
+	"dev, sector, nr_sector, bytes, rwbs, comm, cmd", rq_issue_fields, 7,
+};
+static const struct fake_probe openat = {
+	"tracepoint syscalls:sys_enter_openat", "__syscall_nr, dfd, filename, vals, kname",
+	openat_fields, 5,
+};
+
+static int fake_field(void *ctx, const char *name, struct field_info *out)
+{
+	const struct fake_probe *p = ctx;
+
+	for (unsigned i = 0; i < p->n; i++)
+		if (!strcmp(p->fields[i].name, name)) {
+			*out = p->fields[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static const char *fake_names(void *ctx)
+{
+	return ((const struct fake_probe *)ctx)->names;
+}
+
+static const struct expr_param params[] = {
+	{ "min_bytes", { TY_INT, 8, false, false }, "p_min_bytes" },
+	{ "delta", { TY_INT, 8, true, false }, "p_delta" },
+	{ "target", { TY_STR, 16, false, false }, "p_target" },
+};
+
+static struct expr_env env_for(const struct fake_probe *p)
+{
+	struct expr_env env = {
+		.field = fake_field, .field_names = fake_names, .ctx = (void *)p,
+		.probe_desc = p->desc, .params = params, .nparams = 3,
+	};
+	return env;
+}
+
+static struct diag_at fake_locate(void *ctx, unsigned offset)
+{
+	struct diag_at at = { ctx, 1, offset + 1 };
+	return at;
+}
+
+static const struct expr_src src = { fake_locate, "t.yaml" };
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* Parse and check; the tree on success (caller frees), NULL with diagnostics in *d. */
+static struct expr *compile(const char *text, const struct fake_probe *p,
+			    enum expr_use use, struct diag_list *d)
+{
+	struct expr_env env = env_for(p);
+	struct expr *e = expr_parse(text, &src, d);
+
+	if (e && expr_check(e, &env, use, d)) {
+		expr_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* pre + "|" + out of an integer expression that must check. */
+static char *emit(const char *text, const struct fake_probe *p, enum expr_use use)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct emit_ctx ec = { "ctx", "rcp_cfg", "rcp_probe_idx", 0 };
+	struct strbuf pre = STRBUF_INIT, out = STRBUF_INIT;
+	struct expr *e = compile(text, p, use, &d);
+	char *s;
+
+	if (!e)
+		fail_msg("'%s' did not check: %s", text, d.n ? d.v[0].msg : "?");
+	assert_int_equal(expr_emit(e, &ec, &pre, &out), 0);
+	s = xasprintf("%s|%s", strbuf_str(&pre), strbuf_str(&out));
+	strbuf_release(&pre);
+	strbuf_release(&out);
+	expr_free(e);
+	diag_list_release(&d);
+	return s;
+}
+
+static char *store(const char *text, const struct fake_probe *p, const char *dst,
+		   unsigned size)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct emit_ctx ec = { "ctx", "rcp_cfg", "rcp_probe_idx", 0 };
+	struct strbuf pre = STRBUF_INIT;
+	struct expr *e = compile(text, p, EXPR_USE_KEY, &d);
+
+	if (!e)
+		fail_msg("'%s' did not check: %s", text, d.n ? d.v[0].msg : "?");
+	assert_int_equal(expr_emit_store_str(e, &ec, dst, size, &pre), 0);
+	expr_free(e);
+	diag_list_release(&d);
+	return strbuf_detach(&pre);
+}
+
+static void assert_emit(const char *text, const struct fake_probe *p, const char *want)
+{
+	char *got = emit(text, p, EXPR_USE_VALUE);
+
+	if (strcmp(got, want))
+		fail_msg("'%s'\n  got:  %s\n  want: %s", text, got, want);
+	free(got);
+}
+
+static void assert_type(const char *text, const struct fake_probe *p, enum expr_use use,
+			const char *want)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct expr *e = compile(text, p, use, &d);
+	struct expr_type t;
+	char buf[32];
+
+	if (!e)
+		fail_msg("'%s' did not check: %s", text, d.n ? d.v[0].msg : "?");
+	t = expr_type_of(e);
+	expr_type_name(&t, buf, sizeof(buf));
+	if (strcmp(buf, want))
+		fail_msg("'%s' has type %s, want %s", text, buf, want);
+	assert_int_equal(d.n, 0);
+	expr_free(e);
+	diag_list_release(&d);
+}
+
+/*
+ * The expression must fail (in parse or check) with exactly one error,
+ * containing `msg`, at 0-based byte `offset`, and (when given) a hint
+ * containing `hint`.
+ */
+static void assert_error(const char *text, const struct fake_probe *p, enum expr_use use,
+			 const char *msg, unsigned offset, const char *hint)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct expr *e = compile(text, p, use, &d);
+
+	if (e)
+		fail_msg("'%s' unexpectedly checked", text);
+	assert_int_equal(diag_errors(&d), 1);
+	assert_int_equal(d.v[0].sev, DIAG_ERROR);
+	if (!strstr(d.v[0].msg, msg))
+		fail_msg("'%s': message '%s' lacks '%s'", text, d.v[0].msg, msg);
+	assert_string_equal(d.v[0].file, "t.yaml");
+	assert_int_equal(d.v[0].line, 1);
+	if (d.v[0].col != offset + 1)
+		fail_msg("'%s': '%s' at col %u, want %u", text, d.v[0].msg, d.v[0].col,
+			 offset + 1);
+	if (hint) {
+		if (!d.v[0].hint || !strstr(d.v[0].hint, hint))
+			fail_msg("'%s': hint '%s' lacks '%s'", text,
+				 d.v[0].hint ? d.v[0].hint : "(none)", hint);
+	}
+	diag_list_release(&d);
+}
+
+#define I(x) "((__s64)" #x "LL)"
+
+/* ---- precedence and emission shape ------------------------------------ */
+
+static void test_precedence(void **state)
+{
+	(void)state;
+	/* * binds tighter than + */
+	assert_emit("1 + 2 * 3", &exit_read,
+		    "|((__s64)((__s64)" I(1) " + (__s64)((__s64)" I(2) " * (__s64)" I(3) ")))");
+	/* parentheses override */
+	assert_emit("(1 + 2) * 3", &exit_read,
+		    "|((__s64)((__s64)((__s64)" I(1) " + (__s64)" I(2) ") * (__s64)" I(3) "))");
+	/* && binds tighter than || */
+	assert_emit("1 || 2 && 3", &exit_read,
+		    "|((__s64)((__s64)(" I(1) " || ((__s64)(" I(2) " && " I(3) ")))))");
+	/* + binds tighter than << */
+	assert_emit("1 << 2 + 3", &exit_read,
+		    "|((__s64)((__s64)" I(1) " << ((__u64)((__s64)" I(2)
+		    " + (__s64)" I(3) ") & 63)))");
+	/* == binds tighter than & (the C trap, kept) */
+	assert_emit("1 & 2 == 3", &exit_read,
+		    "|((__s64)((__s64)" I(1) " & (__s64)((__s64)((__s64)" I(2)
+		    " == (__s64)" I(3) "))))");
+	/* unary minus binds tighter than *, and - is left-associative */
+	assert_emit("-1 * 2 - 3 - 4", &exit_read,
+		    "|((__s64)((__s64)((__s64)((__s64)(-(__s64)" I(1) ") * (__s64)" I(2)
+		    ") - (__s64)" I(3) ") - (__s64)" I(4) "))");
+	/* relational binds tighter than ==, ! and ~ are unary */
+	assert_emit("!1 == ~2 < 3", &exit_read,
+		    "|((__s64)((__s64)((__s64)((__s64)!" I(1) ") == (__s64)((__s64)((__s64)(~(__s64)"
+		    I(2) ") < (__s64)" I(3) ")))))");
+}
+
+static void test_fields_and_signedness(void **state)
+{
+	(void)state;
+	/* args. and args-> are the same thing */
+	assert_emit("args.bytes", &rq_issue, "|((__u64)((__u32)(ctx->bytes)))");
+	assert_emit("args->bytes", &rq_issue, "|((__u64)((__u32)(ctx->bytes)))");
+	assert_emit("args.ret", &exit_read, "|((__s64)((__s64)(ctx->ret)))");
+	/* unsigned with unsigned compares unsigned */
+	assert_emit("args.bytes > args.nr_sector", &rq_issue,
+		    "|((__s64)((__s64)((__u64)((__u32)(ctx->bytes)) > (__u64)((__u32)(ctx->nr_sector)))))");
+	/* a signed operand makes the comparison signed */
+	assert_emit("args.ret < 0", &exit_read,
+		    "|((__s64)((__s64)((__s64)((__s64)(ctx->ret)) < (__s64)" I(0) ")))");
+	/* unsigned arithmetic stays unsigned */
+	assert_emit("args.sector + args.nr_sector", &rq_issue,
+		    "|((__u64)((__u64)((__u64)(ctx->sector)) + (__u64)((__u32)(ctx->nr_sector))))");
+	assert_type("args.sector + args.nr_sector", &rq_issue, EXPR_USE_VALUE, "u64");
+	assert_type("args.sector + 1", &rq_issue, EXPR_USE_VALUE, "s64");
+	assert_type("args.bytes", &rq_issue, EXPR_USE_VALUE, "u32");
+	assert_type("args.__syscall_nr", &exit_read, EXPR_USE_VALUE, "s32");
+	assert_type("args.rwbs", &rq_issue, EXPR_USE_KEY, "char[8]");
+	assert_type("args.comm", &rq_issue, EXPR_USE_KEY, "char[16]");
+	assert_type("args.cmd", &rq_issue, EXPR_USE_KEY, "char[64]");
+	/* a shift keeps the left operand's signedness */
+	assert_type("args.sector >> 9", &rq_issue, EXPR_USE_VALUE, "u64");
+	/* pointers are usable as addresses */
+	assert_emit("args.filename != 0", &openat,
+		    "|((__s64)((__s64)((__s64)((__u64)(ctx->filename)) != (__s64)" I(0) ")))");
+}
+
+static void test_builtins(void **state)
+{
+	(void)state;
+	assert_type("comm", &exit_read, EXPR_USE_KEY, "char[16]");
+	assert_type("pid", &exit_read, EXPR_USE_KEY, "u32");
+	assert_type("tid", &exit_read, EXPR_USE_KEY, "u32");
+	assert_type("uid", &exit_read, EXPR_USE_KEY, "u32");
+	assert_type("cpu", &exit_read, EXPR_USE_KEY, "u32");
+	assert_type("nsecs", &exit_read, EXPR_USE_VALUE, "u64");
+	assert_type("probe", &exit_read, EXPR_USE_KEY, "probe");
+	assert_emit("pid", &exit_read, "|((__u64)((__u32)(bpf_get_current_pid_tgid() >> 32)))");
+	assert_emit("tid", &exit_read, "|((__u64)((__u32)bpf_get_current_pid_tgid()))");
+	assert_emit("uid", &exit_read, "|((__u64)((__u32)bpf_get_current_uid_gid()))");
+	assert_emit("cpu", &exit_read, "|((__u64)((__u32)bpf_get_smp_processor_id()))");
+	assert_emit("nsecs", &exit_read, "|((__u64)((__u64)bpf_ktime_get_ns()))");
+
+	char *s = emit("probe", &exit_read, EXPR_USE_KEY);
+	assert_string_equal(s, "|((__u64)(rcp_probe_idx))");
+	free(s);
+	s = store("comm", &exit_read, "key->comm", 16);
+	assert_string_equal(s, "bpf_get_current_comm(key->comm, 16);\n");
+	free(s);
+	/* a smaller destination bounds the copy */
+	s = store("comm", &exit_read, "k.c", 8);
+	assert_string_equal(s, "bpf_get_current_comm(k.c, 8);\n");
+	free(s);
+}
+
+static void test_params(void **state)
+{
+	(void)state;
+	assert_type("min_bytes", &rq_issue, EXPR_USE_VALUE, "u64");
+	assert_type("delta", &rq_issue, EXPR_USE_VALUE, "s64");
+	assert_emit("args.bytes >= min_bytes", &rq_issue,
+		    "|((__s64)((__s64)((__u64)((__u32)(ctx->bytes)) >= (__u64)(rcp_cfg.p_min_bytes))))");
+	char *s = store("target", &rq_issue, "key.name", 16);
+	assert_string_equal(s, "__builtin_memcpy(key.name, rcp_cfg.p_target, 16);\n");
+	free(s);
+	s = emit("comm == target", &rq_issue, EXPR_USE_FILTER);
+	assert_string_equal(s,
+		"char rcp_t0[16] = {};\n"
+		"bpf_get_current_comm(rcp_t0, 16);\n"
+		"char rcp_t1[16] = {};\n"
+		"__builtin_memcpy(rcp_t1, rcp_cfg.p_target, 16);\n"
+		"|((__s64)((__s64)rcp_strneq(rcp_t0, rcp_t1, 16)))");
+	free(s);
+}
+
+static void test_casts_and_literals(void **state)
+{
+	(void)state;
+	assert_type("(u8)args.bytes", &rq_issue, EXPR_USE_VALUE, "u8");
+	assert_type("(s16)1", &rq_issue, EXPR_USE_VALUE, "s16");
+	assert_type("( u32 ) args.ret", &exit_read, EXPR_USE_VALUE, "u32");
+	assert_type("(u64)args.filename", &openat, EXPR_USE_KEY, "u64");
+	assert_emit("(u8)args.bytes", &rq_issue, "|((__u64)((__u8)((__u32)(ctx->bytes))))");
+	assert_emit("(s32)args.sector * 2", &rq_issue,
+		    "|((__s64)((__s64)((__s32)((__u64)(ctx->sector))) * (__s64)" I(2) "))");
+	/* literals are re-rendered from their value, whatever base was written */
+	assert_emit("0x1f", &rq_issue, "|((__s64)" I(31) ")");
+	assert_emit("017", &rq_issue, "|((__s64)" I(15) ")");
+	assert_emit("18446744073709551615", &rq_issue,
+		    "|((__u64)((__u64)18446744073709551615ULL))");
+	assert_type("9223372036854775807", &rq_issue, EXPR_USE_VALUE, "s64");
+	assert_type("9223372036854775808", &rq_issue, EXPR_USE_VALUE, "u64");
+	/* (pid) is a parenthesised identifier, not a cast */
+	assert_type("(pid)", &rq_issue, EXPR_USE_VALUE, "u32");
+}
+
+static void test_str_call(void **state)
+{
+	(void)state;
+	assert_type("str(args.filename)", &openat, EXPR_USE_KEY, "char[64]");
+	assert_type("str(args->filename, 128)", &openat, EXPR_USE_KEY, "char[128]");
+	char *s = store("str(args.filename)", &openat, "key.path", 64);
+	assert_string_equal(s,
+		"bpf_probe_read_user_str(key.path, 64, (const void *)((__u64)(ctx->filename)));\n");
+	free(s);
+	s = store("str(args.kname, 16)", &openat, "key.path", 64);
+	assert_string_equal(s,
+		"bpf_probe_read_kernel_str(key.path, 16, (const void *)((__u64)(ctx->kname)));\n");
+	free(s);
+	s = store("args.rwbs", &rq_issue, "key.rwbs", 8);
+	assert_string_equal(s, "bpf_probe_read_kernel(key.rwbs, 8, &ctx->rwbs);\n");
+	free(s);
+	s = store("args.cmd", &rq_issue, "key.cmd", 32);
+	assert_string_equal(s,
+		"bpf_probe_read_kernel_str(key.cmd, 32, (void *)ctx + (ctx->cmd & 0xffff));\n");
+	free(s);
+}
+
+static void test_string_compare(void **state)
+{
+	(void)state;
+	char *s = emit("args.rwbs == \"W\"", &rq_issue, EXPR_USE_FILTER);
+	assert_string_equal(s,
+		"char rcp_t0[8] = {};\n"
+		"bpf_probe_read_kernel(rcp_t0, 8, &ctx->rwbs);\n"
+		"char rcp_t1[8] = { 87 };\n"
+		"|((__s64)((__s64)rcp_strneq(rcp_t0, rcp_t1, 8)))");
+	free(s);
+	/* fields of different sizes compare over the larger, zero-padded */
+	s = emit("args.rwbs != args.comm", &rq_issue, EXPR_USE_FILTER);
+	assert_string_equal(s,
+		"char rcp_t0[16] = {};\n"
+		"bpf_probe_read_kernel(rcp_t0, 8, &ctx->rwbs);\n"
+		"char rcp_t1[16] = {};\n"
+		"bpf_probe_read_kernel(rcp_t1, 16, &ctx->comm);\n"
+		"|((__s64)((__s64)!rcp_strneq(rcp_t0, rcp_t1, 16)))");
+	free(s);
+	assert_type("comm == \"bash\" && pid != 1", &exit_read, EXPR_USE_FILTER, "s64");
+}
+
+static void test_no_recipe_text_in_output(void **state)
+{
+	static const char *const tricky =
+		"comm == \"a\\\"b); system(1\" || comm != \"*/ #include <x>\\n\"";
+	(void)state;
+	char *s = emit(tricky, &exit_read, EXPR_USE_FILTER);
+
+	assert_null(strstr(s, "system"));
+	assert_null(strstr(s, "#include"));
+	assert_null(strstr(s, "*/"));
+	assert_null(strstr(s, "\\\""));
+	assert_null(strstr(s, "a\\\"b"));
+	assert_null(strchr(s, '"'));
+	/* the literal's bytes are there, as numbers: 'a' '"' 'b' ')' ';' */
+	assert_non_null(strstr(s, "{ 97, 34, 98, 41, 59, 32, 115"));
+	free(s);
+
+	/* a byte above 127 is cast, not left to char's signedness */
+	s = emit("comm == \"\\xff\"", &exit_read, EXPR_USE_FILTER);
+	assert_non_null(strstr(s, "char rcp_t1[16] = { (char)255 };"));
+	free(s);
+}
+
+static void test_literal_store(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct emit_ctx ec = { "ctx", "rcp_cfg", "rcp_probe_idx", 0 };
+	struct strbuf pre = STRBUF_INIT;
+	struct expr_env env = env_for(&exit_read);
+	struct expr *e = expr_parse("\"ab\"", &src, &d);
+	(void)state;
+
+	assert_non_null(e);
+	/* a bare literal is no key, but it still has a type when checked */
+	assert_int_equal(expr_check(e, &env, EXPR_USE_KEY, &d), -EINVAL);
+	assert_int_equal(expr_type_of(e).kind, TY_STR);
+	assert_int_equal(expr_emit_store_str(e, &ec, "buf", 2, &pre), 0);
+	assert_string_equal(strbuf_str(&pre), "buf[0] = 97;\nbuf[1] = 98;\n");
+	strbuf_release(&pre);
+	expr_free(e);
+	diag_list_release(&d);
+}
+
+/* A provider that reports a name which is not a C identifier is refused at emit. */
+static int evil_field(void *ctx, const char *name, struct field_info *out)
+{
+	(void)ctx;
+	(void)name;
+	*out = (struct field_info){ "x); evil(", "int", FIELD_INT, 8, 4, true, false };
+	return 0;
+}
+
+static void test_emit_refuses_bad_names(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct emit_ctx ec = { "ctx", "rcp_cfg", "rcp_probe_idx", 0 };
+	struct strbuf pre = STRBUF_INIT, out = STRBUF_INIT;
+	struct expr_env env = { .field = evil_field, .probe_desc = "x" };
+	struct expr *e = expr_parse("args.a", &src, &d);
+	(void)state;
+
+	assert_int_equal(expr_check(e, &env, EXPR_USE_VALUE, &d), 0);
+	assert_int_equal(expr_emit(e, &ec, &pre, &out), -EINVAL);
+	assert_int_equal(out.len, 0);
+	expr_free(e);
+	/* unchecked trees are not emitted either */
+	e = expr_parse("1", &src, &d);
+	assert_int_equal(expr_emit(e, &ec, &pre, &out), -EINVAL);
+	expr_free(e);
+	strbuf_release(&pre);
+	strbuf_release(&out);
+	diag_list_release(&d);
+}
+
+static void test_signed_division(void **state)
+{
+	(void)state;
+	/* unsigned division is plain C */
+	assert_emit("args.sector / args.bytes", &rq_issue,
+		    "|((__u64)((__u64)((__u64)(ctx->sector)) / (__u64)((__u32)(ctx->bytes))))");
+	/* signed division goes through temporaries and unsigned magnitudes */
+	char *s = emit("args.ret / 2", &exit_read, EXPR_USE_VALUE);
+	assert_string_equal(s,
+		"__s64 rcp_t0 = (__s64)((__s64)(ctx->ret));\n"
+		"__s64 rcp_t1 = (__s64)" I(2) ";\n"
+		"|((__s64)(((rcp_t0 < 0) != (rcp_t1 < 0)) ? "
+		"-(__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1)) : "
+		"(__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1))))");
+	free(s);
+	s = emit("args.ret % 3", &exit_read, EXPR_USE_VALUE);
+	assert_non_null(strstr(s, "((rcp_t0 < 0) ? -(__s64)("));
+	assert_non_null(strstr(s, " % "));
+	free(s);
+}
+
+static void test_recheck_and_uses_args(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct expr_env a = env_for(&exit_read), b = env_for(&rq_issue);
+	struct expr *e = expr_parse("args.ret > 0", &src, &d);
+	struct expr *f = expr_parse("pid == 1 && comm == \"x\"", &src, &d);
+	(void)state;
+
+	assert_true(expr_uses_args(e));
+	assert_false(expr_uses_args(f));
+	assert_int_equal(expr_check(e, &a, EXPR_USE_FILTER, &d), 0);
+	assert_int_equal(expr_check(e, &b, EXPR_USE_FILTER, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.v[0].msg, "tracepoint block:block_rq_issue has no field 'ret'");
+	assert_int_equal(d.v[0].col, 6);
+	assert_int_equal(expr_check(e, &a, EXPR_USE_FILTER, &d), 0);
+	assert_int_equal(d.n, 1);
+	expr_free(e);
+	expr_free(f);
+	diag_list_release(&d);
+	expr_free(NULL);
+}
+
+static void test_long_literal_warns(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct expr *e = compile("comm == \"0123456789abcdef\"", &exit_read,
+				 EXPR_USE_FILTER, &d);
+	(void)state;
+
+	assert_non_null(e);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].sev, DIAG_WARNING);
+	assert_non_null(strstr(d.v[0].msg, "always false"));
+	assert_int_equal(d.v[0].col, 9);
+	expr_free(e);
+	diag_list_release(&d);
+	/* an 8-character rwbs may fill its array, so no warning */
+	e = compile("args.rwbs == \"01234567\"", &rq_issue, EXPR_USE_FILTER, &d);
+	assert_non_null(e);
+	assert_int_equal(d.n, 0);
+	expr_free(e);
+	diag_list_release(&d);
+}
+
+static void test_type_names(void **state)
+{
+	struct expr_type t = { TY_INT, 2, true, false };
+	char buf[32];
+	(void)state;
+
+	expr_type_name(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "s16");
+	t = (struct expr_type){ TY_PTR, 8, false, true };
+	expr_type_name(&t, buf, sizeof(buf));
+	assert_string_equal(buf, "pointer");
+	t = (struct expr_type){ TY_STR, 64, false, false };
+	expr_type_name(&t, buf, 5);
+	assert_string_equal(buf, "char");
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static void test_parse_errors(void **state)
+{
+	(void)state;
+	assert_error("pid == (1 + 2", &exit_read, EXPR_USE_FILTER,
+		     "expected ')', got the end of the expression", 13, "column 8");
+	assert_error("pid == $1", &exit_read, EXPR_USE_FILTER,
+		     "unexpected character '$'", 7, "bare name");
+	assert_error("pid = 1", &exit_read, EXPR_USE_FILTER,
+		     "unexpected character '='", 4, "'=='");
+	assert_error("pid == 99999999999999999999", &exit_read, EXPR_USE_FILTER,
+		     "integer literal out of range", 7, "64 bits");
+	assert_error("pid 42", &exit_read, EXPR_USE_FILTER,
+		     "expected an operator or the end of the expression, got '42'", 4,
+		     "operator missing");
+	assert_error("pid == 1)", &exit_read, EXPR_USE_FILTER,
+		     "got ')'", 8, "no matching '('");
+	assert_error("", &exit_read, EXPR_USE_FILTER, "empty expression", 0, NULL);
+	assert_error("   ", &exit_read, EXPR_USE_FILTER, "empty expression", 3, NULL);
+	assert_error("pid +", &exit_read, EXPR_USE_FILTER,
+		     "expected an expression after '+'", 5, NULL);
+	assert_error("pid * * 2", &exit_read, EXPR_USE_FILTER,
+		     "expected an expression, got '*'", 6, NULL);
+	assert_error("str(args.filename, 1", &openat, EXPR_USE_KEY,
+		     "expected ')' after argument list", 20, NULL);
+	assert_error("args + 1", &exit_read, EXPR_USE_VALUE,
+		     "expected '.' or '->' after 'args', got '+'", 5, "args.NAME");
+	assert_error("args->", &exit_read, EXPR_USE_VALUE,
+		     "expected a field name after 'args->'", 6, NULL);
+	assert_error("comm == \"abc", &exit_read, EXPR_USE_FILTER,
+		     "unterminated string literal", 8, NULL);
+	assert_error("comm == \"a\\qb\"", &exit_read, EXPR_USE_FILTER,
+		     "invalid escape sequence", 10, NULL);
+	assert_error("0x", &exit_read, EXPR_USE_VALUE, "hexadecimal literal has no digits", 0, NULL);
+	assert_error("10 + 12ms", &exit_read, EXPR_USE_VALUE,
+		     "invalid character 'm' in integer literal", 7, NULL);
+	assert_error("089", &exit_read, EXPR_USE_VALUE,
+		     "invalid character '8' in octal literal", 1, "octal");
+	assert_error("(u32)", &exit_read, EXPR_USE_VALUE,
+		     "expected an expression after the cast to u32", 5, NULL);
+	assert_error("pid == 'x'", &exit_read, EXPR_USE_FILTER,
+		     "unexpected character '''", 7, "double quotes");
+}
+
+static void test_deep_nesting(void **state)
+{
+	char text[400];
+	(void)state;
+
+	memset(text, '(', 200);
+	strcpy(text + 200, "1");
+	assert_error(text, &exit_read, EXPR_USE_VALUE, "nested too deeply", 64, NULL);
+	memset(text, '-', 200);
+	assert_error(text, &exit_read, EXPR_USE_VALUE, "nested too deeply", 64, NULL);
+}
+
+static void test_check_errors(void **state)
+{
+	(void)state;
+	assert_error("foo == 1", &exit_read, EXPR_USE_FILTER,
+		     "unknown identifier 'foo'", 0, "params: min_bytes, delta, target");
+	assert_error("pid == 1 && args.rett > 0", &exit_read, EXPR_USE_FILTER,
+		     "tracepoint syscalls:sys_exit_read has no field 'rett'", 17,
+		     "available fields: __syscall_nr, ret");
+	assert_error("str(args.filename, 1, 2)", &openat, EXPR_USE_KEY,
+		     "str() takes 1 or 2 arguments, got 3", 0, NULL);
+	assert_error("str()", &openat, EXPR_USE_KEY,
+		     "str() takes 1 or 2 arguments, got 0", 0, NULL);
+	assert_error("1 + args.rwbs", &rq_issue, EXPR_USE_VALUE,
+		     "operand of '+' is a string (char[8]), expected an integer", 4,
+		     "only == and !=");
+	assert_error("str(args.bytes)", &rq_issue, EXPR_USE_KEY,
+		     "str() needs a pointer, got u32", 4, NULL);
+	assert_error("str(args.comm)", &rq_issue, EXPR_USE_KEY,
+		     "str() needs a pointer, got char[16]", 4, "already a string");
+	assert_error("str(args.filename, 300)", &openat, EXPR_USE_KEY,
+		     "maxlen must be an integer literal from 1 to 256", 19, NULL);
+	assert_error("str(args.filename, min_bytes)", &openat, EXPR_USE_KEY,
+		     "maxlen must be an integer literal", 19, NULL);
+	assert_error("comm == 5", &exit_read, EXPR_USE_FILTER,
+		     "cannot compare a string (char[16]) with an integer (s64)", 5, NULL);
+	assert_error("args.filename == \"/etc\"", &openat, EXPR_USE_FILTER,
+		     "with a pointer", 14, "str()");
+	assert_error("comm", &exit_read, EXPR_USE_FILTER,
+		     "a filter must be an integer expression, got char[16]", 0, "comm ==");
+	assert_error("args.cmd", &rq_issue, EXPR_USE_VALUE,
+		     "a value must be an integer expression, got char[64]", 0, NULL);
+	assert_error("args.filename", &openat, EXPR_USE_KEY,
+		     "a key must be an integer, string or probe expression, got pointer", 0,
+		     "str(");
+	assert_error("\"abc\"", &openat, EXPR_USE_KEY,
+		     "got a string literal", 0, NULL);
+	assert_error("args.vals == 0", &openat, EXPR_USE_FILTER,
+		     "field 'vals' has type 'int[4]' which expressions cannot use", 5, NULL);
+	assert_error("probe + 1", &exit_read, EXPR_USE_KEY,
+		     "operand of '+' is a probe, expected an integer", 0, "as a key");
+	assert_error("probe", &exit_read, EXPR_USE_FILTER,
+		     "a filter must be an integer expression, got probe", 0, NULL);
+	assert_error("(u32)comm", &exit_read, EXPR_USE_VALUE,
+		     "cannot cast a string (char[16]) to u32", 5, NULL);
+	assert_error("comm < \"x\"", &exit_read, EXPR_USE_FILTER,
+		     "operand of '<' is a string (char[16])", 0, NULL);
+	assert_error("foo(1)", &exit_read, EXPR_USE_VALUE,
+		     "unknown function 'foo'", 0, "str(ptr[, maxlen])");
+	assert_error("1 + pid()", &exit_read, EXPR_USE_VALUE,
+		     "unknown function 'pid'", 4, "without parentheses");
+	assert_error("-\"x\"", &exit_read, EXPR_USE_VALUE,
+		     "operand of '-' is a string literal", 1, NULL);
+}
+
+static void test_no_args(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct expr_env env = { .probe_desc = "profile hz:99" };
+	struct expr *e = expr_parse("cpu + args.x", &src, &d);
+	(void)state;
+
+	assert_int_equal(expr_check(e, &env, EXPR_USE_VALUE, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.v[0].msg, "profile hz:99 has no args");
+	assert_int_equal(d.v[0].col, 7);
+	expr_free(e);
+	diag_list_release(&d);
+
+	/* both operands are checked, so one pass reports both mistakes */
+	e = expr_parse("nope + args.nope", &src, &d);
+	env = env_for(&exit_read);
+	assert_int_equal(expr_check(e, &env, EXPR_USE_VALUE, &d), -EINVAL);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.v[0].col, 1);
+	assert_int_equal(d.v[1].col, 13);
+	expr_free(e);
+	diag_list_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_fields_and_signedness),
+		cmocka_unit_test(test_builtins),
+		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_casts_and_literals),
+		cmocka_unit_test(test_str_call),
+		cmocka_unit_test(test_string_compare),
+		cmocka_unit_test(test_no_recipe_text_in_output),
+		cmocka_unit_test(test_literal_store),
+		cmocka_unit_test(test_emit_refuses_bad_names),
+		cmocka_unit_test(test_signed_division),
+		cmocka_unit_test(test_recheck_and_uses_args),
+		cmocka_unit_test(test_long_literal_warns),
+		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_check_errors),
+		cmocka_unit_test(test_no_args),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,238 @@
+/*
+ * rcp-wl: the integration tests' workload, a program whose system calls
+ * are known exactly so that a recipe's report can be asserted to the unit.
+ *
+ * Each subcommand does all of its set-up (argument parsing, buffers, file
+ * descriptors, the optional --wait-stdin handshake) first, then renames
+ * itself with prctl(PR_SET_NAME) as its last system call before the
+ * measured loop.  A tracepoint keyed or filtered by comm therefore sees
+ * only the calls listed for that subcommand below; the sys_enter of the
+ * prctl itself still carries the old comm.  Build it with -static: a
+ * dynamic binary's loader makes read(2) and mmap(2) calls of its own,
+ * which would land in the counts of a recipe filtered by pid.
+ *
+ * Usage: rcp-wl [--wait-stdin] SUBCOMMAND ARGS...
+ *   --wait-stdin  before renaming, block until one byte (or EOF) arrives
+ *                 on stdin: read(0, buf, 1) under the old comm.  This lets
+ *                 a test start the workload, attach `recipe run --pid`,
+ *                 then release it.
+ * Exit status 0 on success, 1 with a message on stderr on error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define DIO_CHUNK	(1024 * 1024)
+#define DIO_ALIGN	4096
+
+static int wait_stdin;
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: rcp-wl [--wait-stdin] read COUNT SIZE\n"
+		"       rcp-wl [--wait-stdin] badread COUNT\n"
+		"       rcp-wl [--wait-stdin] getppid COUNT\n"
+		"       rcp-wl [--wait-stdin] dio-write BYTES PATH\n");
+	exit(2);
+}
+
+static long long parse_count(const char *what, const char *s, long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > max) {
+		fprintf(stderr, "rcp-wl: bad %s '%s'\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "rcp-wl: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/*
+ * The handshake reads one byte of count 1, which no test's assertions
+ * look at (a read-size histogram puts it in bucket [1]).  EOF releases
+ * the workload too, so a test that closes the pipe cannot hang it.
+ */
+static void handshake(void)
+{
+	char c;
+
+	if (!wait_stdin)
+		return;
+	while (read(STDIN_FILENO, &c, 1) < 0)
+		if (errno != EINTR)
+			die("read stdin");
+}
+
+static void rename_self(const char *comm)
+{
+	if (prctl(PR_SET_NAME, comm, 0, 0, 0))
+		die("prctl");
+}
+
+/*
+ * Under comm "rcp-wl-read": exactly COUNT read(fd, buf, SIZE) on
+ * /dev/zero, then exit_group(0).  Each read returns SIZE (a short read
+ * of /dev/zero does not happen), so sys_exit_read sees COUNT returns of
+ * SIZE.  A read that failed would be reported after the loop, which
+ * makes the count wrong but never silently.
+ */
+static int wl_read(long long count, long long size)
+{
+	long long failed = 0, i;
+	char *buf;
+	int fd;
+
+	buf = malloc(size ? size : 1);
+	if (!buf)
+		die("malloc");
+	fd = open("/dev/zero", O_RDONLY);
+	if (fd < 0)
+		die("open /dev/zero");
+	handshake();
+	rename_self("rcp-wl-read");
+	for (i = 0; i < count; i++)
+		if (read(fd, buf, size) != size)
+			failed++;
+	if (failed) {
+		fprintf(stderr, "rcp-wl: %lld of %lld reads failed\n", failed, count);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/*
+ * Under comm "rcp-wl-badrd": exactly COUNT read(-1, buf, 64), each
+ * returning -EBADF (9), then exit_group(0).
+ */
+static int wl_badread(long long count)
+{
+	long long unexpected = 0, i;
+	static char buf[64];
+
+	handshake();
+	rename_self("rcp-wl-badrd");
+	for (i = 0; i < count; i++)
+		if (read(-1, buf, sizeof(buf)) != -1 || errno != EBADF)
+			unexpected++;
+	if (unexpected) {
+		fprintf(stderr, "rcp-wl: %lld reads did not fail with EBADF\n",
+			unexpected);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/*
+ * Under comm "rcp-wl-sys": exactly COUNT getppid(), then exit_group(0),
+ * so raw_syscalls:sys_enter sees COUNT + 1 entries under that comm.
+ * syscall(2) is used because a libc may cache or inline getppid().
+ */
+static int wl_getppid(long long count)
+{
+	long long i;
+
+	handshake();
+	rename_self("rcp-wl-sys");
+	for (i = 0; i < count; i++)
+		syscall(SYS_getppid);
+	_exit(0);
+}
+
+/*
+ * Under comm "rcp-wl-dio": openat(PATH, O_DIRECT|O_CREAT|O_TRUNC|
+ * O_WRONLY), ceil(BYTES / 1 MiB) write(2) of at most 1 MiB from a
+ * 4096-aligned buffer, fsync, close, unlink, exit_group(0).  BYTES must be
+ * a multiple of 4096, which O_DIRECT needs for the last write too.  The
+ * block layer may split or issue the requests from another task; the
+ * tests only rely on the total bytes written.  On error the message is
+ * printed under this comm too, which only happens when the test fails.
+ */
+static int wl_dio_write(long long bytes, const char *path)
+{
+	long long left;
+	void *buf;
+	int fd;
+
+	if (bytes % DIO_ALIGN) {
+		fprintf(stderr, "rcp-wl: BYTES must be a multiple of %d\n", DIO_ALIGN);
+		exit(2);
+	}
+	if (posix_memalign(&buf, DIO_ALIGN, DIO_CHUNK))
+		die("posix_memalign");
+	memset(buf, 0xa5, DIO_CHUNK);
+	handshake();
+	rename_self("rcp-wl-dio");
+	fd = open(path, O_DIRECT | O_CREAT | O_TRUNC | O_WRONLY, 0600);
+	if (fd < 0)
+		die(path);
+	for (left = bytes; left > 0;) {
+		size_t n = left < DIO_CHUNK ? (size_t)left : DIO_CHUNK;
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			unlink(path);
+			die("write");
+		}
+		if (w == 0) {
+			unlink(path);
+			errno = EIO;
+			die("write");
+		}
+		left -= w;
+	}
+	if (fsync(fd)) {
+		unlink(path);
+		die("fsync");
+	}
+	if (close(fd))
+		die("close");
+	if (unlink(path))
+		die("unlink");
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+	int i = 1;
+
+	if (i < argc && !strcmp(argv[i], "--wait-stdin")) {
+		wait_stdin = 1;
+		i++;
+	}
+	if (i >= argc)
+		usage();
+	cmd = argv[i++];
+	argc -= i;
+	argv += i;
+
+	if (!strcmp(cmd, "read") && argc == 2)
+		return wl_read(parse_count("COUNT", argv[0], LLONG_MAX),
+			       parse_count("SIZE", argv[1], INT_MAX));
+	if (!strcmp(cmd, "badread") && argc == 1)
+		return wl_badread(parse_count("COUNT", argv[0], LLONG_MAX));
+	if (!strcmp(cmd, "getppid") && argc == 1)
+		return wl_getppid(parse_count("COUNT", argv[0], LLONG_MAX));
+	if (!strcmp(cmd, "dio-write") && argc == 2)
+		return wl_dio_write(parse_count("BYTES", argv[0], LLONG_MAX), argv[1]);
+	usage();
+	return 2;
+}
