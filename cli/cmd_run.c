@@ -243,7 +243,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-static int print_report(struct session *s, bool json, bool clear,
+/* With --interval, each report (the last one too) is stamped HH:MM:SS. */
+static int print_report(struct session *s, const struct run_opts *o, bool clear,
 			struct diag_list *d)
 {
 	struct report *r;
@@ -252,7 +253,14 @@ static int print_report(struct session *s, bool json, bool clear,
 	if (err)
 		return err;
 	report_sort(r);
-	err = json ? report_print_json(r, stdout) : report_print_text(r, stdout);
+	if (o->interval && !o->json) {
+		time_t t = time(NULL);
+		char stamp[16];
+
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime(&t));
+		printf("%s\n", stamp);
+	}
+	err = o->json ? report_print_json(r, stdout) : report_print_text(r, stdout);
 	report_free(r);
 	fflush(stdout);
 	return err;
@@ -319,15 +327,9 @@ static int trace_loop(struct session *s, const struct run_opts *o,
 		elapsed = (double)(now.tv_sec - start.tv_sec) +
 			  (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 		if (o->interval) {
-			time_t t = time(NULL);
-			char stamp[16];
-
 			if (o->duration && elapsed + 1e-3 >= o->duration)
 				break;
-			strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime(&t));
-			if (!o->json)
-				printf("%s\n", stamp);
-			err = print_report(s, o->json, true, d);
+			err = print_report(s, o, true, d);
 			continue;
 		}
 		break;
@@ -389,7 +391,7 @@ int cmd_run(int argc, char **argv)
 	ret = trace_loop(s, &o, &c, &d);
 	session_stop(s);
 	if (!ret)
-		ret = print_report(s, o.json, false, &d);
+		ret = print_report(s, &o, false, &d);
 	child_abandon(&c);
 	session_close(s, true);
 	plan_free(p);

@@ -97,7 +97,7 @@ static bool parse_uint(const char *s, int64_t *out)
 	return true;
 }
 
-static int param_set(struct plan *p, struct plan_param *pp, const char *text,
+static int param_set(struct plan_param *pp, const char *text,
 		     const struct diag_at *at, struct diag_list *d)
 {
 	if (pp->type.kind == TY_STR) {
@@ -111,8 +111,9 @@ static int param_set(struct plan *p, struct plan_param *pp, const char *text,
 	if (pp->type.is_signed ? parse_int(text, &pp->ival)
 			       : parse_uint(text, &pp->ival))
 		return 0;
-	diag_err(d, at, "param '%s' of %s: '%s' is not %s integer", pp->name,
-		 p->name, text, pp->type.is_signed ? "an" : "a non-negative");
+	diag_err(d, at, "param '%s' (%s): '%s' is not %s integer", pp->name,
+		 pp->type.is_signed ? "int" : "uint", text,
+		 pp->type.is_signed ? "an" : "a non-negative");
 	diag_hint(d, "decimal or 0x hexadecimal, e.g. %s=4096", pp->name);
 	return -EINVAL;
 }
@@ -160,7 +161,7 @@ static void build_params(struct plan *p, const struct plan_opts *opts,
 		offset += pp->type.kind == TY_STR ? STR_PARAM_SIZE : 8;
 		snprintf(path, sizeof(path), "params[%u].default", i);
 		at = at_path(p, path);
-		param_set(p, pp, rp->default_value, &at, d);
+		param_set(pp, rp->default_value, &at, d);
 	}
 	p->cfg_size = (offset + 7) & ~7u;
 
@@ -189,7 +190,7 @@ static void build_params(struct plan *p, const struct plan_opts *opts,
 			strbuf_release(&names);
 			continue;
 		}
-		param_set(p, found, eq + 1, NULL, d);
+		param_set(found, eq + 1, NULL, d);
 	}
 }
 

@@ -76,9 +76,14 @@ char **catalog_dirs(size_t *n)
 	if (len > 0) {
 		char *src;
 
+		char *dir;
+
 		exe[len] = 0;
-		src = xasprintf("%s/../recipes", dirname(exe));
-		if (is_dir(src))
+		/* Resolved, so messages and #line directives show a clean path. */
+		dir = xasprintf("%s/../recipes", dirname(exe));
+		src = realpath(dir, NULL);
+		free(dir);
+		if (src && is_dir(src))
 			add_dir(&dirs, n, src);
 		else
 			free(src);
