@@ -1,7 +1,8 @@
 # recipe: one non-recursive Makefile. `make V=1` shows full commands.
 #
 #   make            build build/recipe
-#   make check      unit tests (no root needed)
+#   make check      unit tests (the kernel-facing ones need root)
+#   make golden     generated C against tests/golden/ (golden-update rewrites)
 #   make integration  real BPF tests (root)
 #   make test       install missing packages, build, run every test
 #   make demo       install missing packages, build, run disk/rwbs-bytes
@@ -104,6 +105,7 @@ deps:
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory check
+	$(Q)$(MAKE) --no-print-directory golden
 	$(Q)$(MAKE) --no-print-directory integration
 
 demo: deps
@@ -121,5 +123,7 @@ install: $(OUTPUT)/recipe
 
 clean:
 	rm -rf $(OUTPUT)
+
+include tests/golden/golden.mk
 
 -include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

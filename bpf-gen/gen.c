@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,42 @@ static void add_line(struct strbuf *sb, const struct plan *p, const char *path)
 	strbuf_addf(sb, "#line %u ", at.line);
 	add_c_string(sb, p->rf->path);
 	strbuf_addch(sb, '\n');
+}
+
+/* The emitter's statements, indented one level into the function body. */
+static void add_indented(struct strbuf *body, const char *text)
+{
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		size_t len = nl ? (size_t)(nl - text + 1) : strlen(text);
+
+		if (*text != '\t')
+			strbuf_addch(body, '\t');
+		strbuf_add(body, text, len);
+		text += len;
+	}
+}
+
+/*
+ * Append an expression's statement under a #line naming its place in the
+ * recipe, so clang's errors and the verifier's line info point there.
+ * Set-up statements (temporaries) come first, under the generated file's
+ * own numbering, so the line the recipe names is the expression's.
+ */
+static void emit_at(struct strbuf *body, const struct plan *p, const char *path,
+		    const struct strbuf *pre, const char *fmt, ...)
+{
+	struct strbuf stmt = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&stmt, fmt, ap);
+	va_end(ap);
+	add_indented(body, strbuf_str(pre));
+	add_line(body, p, path);
+	add_indented(body, strbuf_str(&stmt));
+	strbuf_addstr(body, LINE_RESTORE);
+	strbuf_release(&stmt);
 }
 
 static const char *int_ctype(unsigned size, bool is_signed)
@@ -194,11 +231,9 @@ static int render_body(const struct plan *p, struct emit_ctx *ec,
 	snprintf(step, sizeof(step), "%" PRId64 "ULL", p->lstep);
 
 	if (p->filter) {
-		add_line(body, p, "filter");
 		err = expr_emit(p->filter, ec, &pre, &expr);
-		strbuf_addf(body, "%s\tif (!%s)\n\t\treturn 0;\n", strbuf_str(&pre),
-			    strbuf_str(&expr));
-		strbuf_addstr(body, LINE_RESTORE);
+		emit_at(body, p, "filter", &pre, "\tif (!%s)\n\t\treturn 0;\n",
+			strbuf_str(&expr));
 	}
 	strbuf_addstr(body, "\t__builtin_memset(&rcp_key, 0, sizeof(rcp_key));\n");
 	for (unsigned k = 0; k < p->nkeys && !err; k++) {
@@ -208,25 +243,22 @@ static int render_body(const struct plan *p, struct emit_ctx *ec,
 		strbuf_reset(&pre);
 		strbuf_reset(&expr);
 		snprintf(dst, sizeof(dst), "rcp_key.k%u", k);
-		add_line(body, p, key->path);
 		if (key->kind == KEY_STR) {
-			err = expr_emit_store_str(key->expr, ec, dst, key->size, &pre);
-			strbuf_addstr(body, strbuf_str(&pre));
+			/* All of a string key's code is the expression's. */
+			err = expr_emit_store_str(key->expr, ec, dst, key->size, &expr);
+			emit_at(body, p, key->path, &pre, "%s", strbuf_str(&expr));
 		} else {
 			err = expr_emit(key->expr, ec, &pre, &expr);
-			strbuf_addf(body, "%s\t%s = %s;\n", strbuf_str(&pre), dst,
-				    strbuf_str(&expr));
+			emit_at(body, p, key->path, &pre, "\t%s = %s;\n", dst,
+				strbuf_str(&expr));
 		}
-		strbuf_addstr(body, LINE_RESTORE);
 	}
 	if (p->value && !err) {
 		strbuf_reset(&pre);
 		strbuf_reset(&expr);
-		add_line(body, p, "aggregate.value");
 		err = expr_emit(p->value, ec, &pre, &expr);
-		strbuf_addf(body, "%s\t__s64 rcp_value = (__s64)%s;\n", strbuf_str(&pre),
-			    strbuf_str(&expr));
-		strbuf_addstr(body, LINE_RESTORE);
+		emit_at(body, p, "aggregate.value", &pre,
+			"\t__s64 rcp_value = (__s64)%s;\n", strbuf_str(&expr));
 	}
 	strbuf_release(&pre);
 	strbuf_release(&expr);

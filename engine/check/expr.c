@@ -1472,8 +1472,14 @@ int expr_emit_store_str(const struct expr *e, struct emit_ctx *ec,
 			return 0;
 		}
 		if (e->res == RES_PARAM && is_c_ident(e->member) && is_c_ident(ec->cfg_var)) {
-			strbuf_addf(pre, "__builtin_memcpy(%s, %s.%s, %u);\n", dst,
-				    ec->cfg_var, e->member, n);
+			/*
+			 * Byte by byte through the volatile config: memcpy would
+			 * cast the qualifier away and let clang fold the
+			 * object's zero initializer into the copy.
+			 */
+			strbuf_addf(pre, "for (unsigned rcp_i = 0; rcp_i < %u; rcp_i++)\n"
+					 "\t%s[rcp_i] = %s.%s[rcp_i];\n",
+				    n, dst, ec->cfg_var, e->member);
 			return 0;
 		}
 		return -EINVAL;

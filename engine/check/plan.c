@@ -66,13 +66,17 @@ static bool is_identifier(const char *s)
 	return true;
 }
 
-/* Parse a whole-string integer (decimal or 0x hex, optional sign). */
+/*
+ * Parse a whole-string integer (decimal or 0x hex, optional '-' for
+ * int). strto*() would also skip blanks and, for unsigned, wrap a minus
+ * sign: the first character is checked here instead.
+ */
 static bool parse_int(const char *s, int64_t *out)
 {
 	char *end;
 	long long v;
 
-	if (!s || !*s)
+	if (!s || !(isdigit((unsigned char)*s) || (*s == '-' && isdigit((unsigned char)s[1]))))
 		return false;
 	errno = 0;
 	v = strtoll(s, &end, 0);
@@ -87,7 +91,7 @@ static bool parse_uint(const char *s, int64_t *out)
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-')
+	if (!s || !isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
 	v = strtoull(s, &end, 0);
@@ -241,7 +245,8 @@ static void build_aggregate(struct plan *p, struct diag_list *d)
 		else if (ok && p->lmax <= p->lmin)
 			diag_err(d, &at, "lhist max (%" PRId64 ") must be greater than min (%" PRId64 ")",
 				 p->lmax, p->lmin);
-		else if (ok && (p->lmax - p->lmin) / p->lstep > MAX_LHIST_BUCKETS)
+		else if (ok && ((uint64_t)p->lmax - (uint64_t)p->lmin) / (uint64_t)p->lstep >
+				       MAX_LHIST_BUCKETS)
 			diag_err(d, &at, "lhist has more than %d buckets", MAX_LHIST_BUCKETS);
 	} else {
 		for (int i = 0; i < 3; i++) {

@@ -24,7 +24,7 @@ struct raw_entry {
 static unsigned nbuckets(const struct plan *p)
 {
 	if (p->agg->shape == RS_LHIST)
-		return (unsigned)((p->lmax - p->lmin) / p->lstep) + 2;
+		return (unsigned)(((uint64_t)p->lmax - (uint64_t)p->lmin) / (uint64_t)p->lstep) + 2;
 	return REPORT_LOG2_BUCKETS;
 }
 
