@@ -167,7 +167,7 @@ static void test_line_directives(void **state)
 	assert_true(filter < k0 && k0 < k1 && k1 < value);
 	/* the expression itself is the next line */
 	has(filter, "#line 6 \"t.yaml\"\n\tif (!");
-	has(k0, "#line 8 \"t.yaml\"\nbpf_probe_read_kernel(rcp_key.k0, 10, &ctx->rwbs);\n");
+	has(k0, "#line 8 \"t.yaml\"\n\tbpf_probe_read_kernel(rcp_key.k0, 10, &ctx->rwbs);\n");
 	has(k1, "#line 9 \"t.yaml\"\n\trcp_key.k1 = ");
 	has(value, "#line 12 \"t.yaml\"\n\t__s64 rcp_value = ");
 	assert_int_equal(count(b.body, "\"t.yaml\""), 4);
