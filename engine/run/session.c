@@ -148,7 +148,8 @@ int session_load(const struct plan *p, const void *obj_data, size_t len,
 
 		diag_err(d, &at, "the kernel refused to load the program for %s: %s",
 			 p->name, strerror(-err));
-		if (err == -EPERM || err == -EACCES)
+		/* The verifier also answers EACCES: only blame privileges without them. */
+		if ((err == -EPERM || err == -EACCES) && geteuid() != 0)
 			diag_hint(d, "run as root (loading BPF needs CAP_BPF and CAP_PERFMON)");
 		else
 			add_verifier_tail(d);

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "check/plan.h"
+#include "compile/clang.h"
 #include "compile/object.h"
 #include "gen.h"
 #include "load/recipe.h"
@@ -527,6 +528,53 @@ static int rm_entry(const char *path, const struct stat *st, int flag,
 	return remove(path);
 }
 
+/*
+ * A program the verifier rejects: the rendered source with its field
+ * read moved far past the tracepoint's record. session_load() must fail
+ * with one located error whose hint carries the tail of the verifier's
+ * log, and leave nothing loaded behind.
+ */
+static void test_verifier_rejection_shows_log_tail(void **state)
+{
+	struct built b;
+	struct strbuf src = STRBUF_INIT, bad = STRBUF_INIT;
+	struct diag_list d = DIAG_LIST_INIT;
+	struct session *s = NULL;
+	const char *at;
+	void *obj;
+	size_t len;
+
+	(void)state;
+	NEED_ROOT();
+	render(&b, HEAD
+		"probes: [tracepoint:syscalls:sys_exit_read]\n"
+		"filter: args.ret < 0\n"		/* 5 */
+		"aggregate: {type: count}\n");
+	assert_int_equal(object_source(b.p, &src, &b.d), 0);
+	at = strstr(strbuf_str(&src), "(ctx->ret)");
+	assert_non_null(at);
+	strbuf_add(&bad, src.buf, (size_t)(at - src.buf));
+	strbuf_addstr(&bad, "(((__s64 *)ctx)[4096])");
+	strbuf_addstr(&bad, at + strlen("(ctx->ret)"));
+	assert_int_equal(clang_compile(bad.buf, bad.len, cache_dir, &obj, &len, &d), 0);
+
+	assert_int_equal(session_load(b.p, obj, len, &s, &d), -EACCES);
+	assert_null(s);
+	assert_int_equal(diag_errors(&d), 1);
+	assert_non_null(strstr(d.v[d.n - 1].msg, "the kernel refused to load the program"));
+	assert_string_equal(d.v[d.n - 1].file, "t.yaml");
+	assert_non_null(d.v[d.n - 1].hint);
+	assert_non_null(strstr(d.v[d.n - 1].hint, "the verifier's log ends with"));
+	/* the rejected access, and the verifier's closing statistics */
+	assert_non_null(strstr(d.v[d.n - 1].hint, "ctx ptr"));
+	assert_non_null(strstr(d.v[d.n - 1].hint, "processed "));
+	free(obj);
+	strbuf_release(&src);
+	strbuf_release(&bad);
+	diag_list_release(&d);
+	done(&b);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -554,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_aggs_int_key),
 		cmocka_unit_test(test_aggs_probe_key),
 		cmocka_unit_test(test_data_loc_key),
+		cmocka_unit_test(test_verifier_rejection_shows_log_tail),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
