@@ -112,7 +112,9 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./scripts/demo
 
-bench: all
+bench: deps
+	$(Q)./scripts/install-deps bpftrace libbpf-tools
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./bench/run
 
 install: $(OUTPUT)/recipe

@@ -16,7 +16,8 @@
  *                 on stdin: read(0, buf, 1) under the old comm.  This lets
  *                 a test start the workload, attach `recipe run --pid`,
  *                 then release it.
- * Exit status 0 on success, 1 with a message on stderr on error.
+ * Exit status 0 on success, 1 with a message on stderr when a system
+ * call fails, 2 on bad usage.
  */
 #include <errno.h>
 #include <fcntl.h>
