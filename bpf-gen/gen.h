@@ -20,6 +20,10 @@
 #include "diag.h"
 #include "util/strbuf.h"
 
+/* Names the templates give the program's maps (templates/program.bpf.c, include/recipe.bpf.h). */
+#define GEN_MAP "rcp_map"
+#define GEN_DROPPED_MAP "rcp_dropped"
+
 struct gen_unit {
 	struct strbuf body;
 	const char *const *btf_types;		/* NULL-terminated */

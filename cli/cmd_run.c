@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,7 +29,8 @@
 
 struct run_opts {
 	const char *recipe;
-	double duration;	/* 0: until Ctrl-C */
+	double duration;
+	bool has_duration;	/* false: until Ctrl-C */
 	double interval;	/* 0: none */
 	const char *params[MAX_PARAMS];
 	unsigned nparams;
@@ -38,14 +40,23 @@ struct run_opts {
 	bool json;
 };
 
-/* The -c command, started before attaching and released once attached. */
+/*
+ * The -c command: forked before the plan (its pid is the filter), held
+ * on a pipe until every probe is attached, then exec'd. A second,
+ * close-on-exec pipe tells us whether the exec worked: it reads EOF on
+ * success and the exec's errno on failure.
+ */
 struct child {
 	pid_t pid;
 	int go_fd;		/* write a byte to let it exec */
+	int exec_fd;		/* EOF once exec'd, or the exec's errno */
+	char *argv0;
 	int status;
 	bool exited;
 	sigset_t child_mask;	/* the signal mask the command starts with */
 };
+
+#define CHILD_TERM_GRACE_MS 2000
 
 static bool parse_seconds(const char *s, double *out)
 {
@@ -54,7 +65,7 @@ static bool parse_seconds(const char *s, double *out)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || *end || v < 0 || v > 1e7)
+	if (errno || *end || end == s || !isfinite(v) || v < 0 || v > 1e7)
 		return false;
 	*out = v;
 	return true;
@@ -109,70 +120,116 @@ static char **split_words(const char *s, struct diag_list *d)
 	return words;
 }
 
-/* Fork the -c command, blocked until child_release(). */
+static void free_words(char **words)
+{
+	for (char **w = words; *w; w++)
+		free(*w);
+	free(words);
+}
+
+static void child_exec(char **argv, int go, int report, const sigset_t *mask)
+{
+	char byte;
+	ssize_t got;
+	int err;
+
+	do
+		got = read(go, &byte, 1);
+	while (got < 0 && errno == EINTR);
+	if (got != 1)
+		_exit(127);	/* the tracer gave up before attaching */
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	execvp(argv[0], argv);
+	err = errno;
+	if (write(report, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
 static int child_start(const char *cmd, struct child *c, struct diag_list *d)
 {
 	char **argv = split_words(cmd, d);
-	int go[2];
+	int go[2], report[2];
 
 	if (!argv)
 		return -EINVAL;
-	if (pipe2(go, O_CLOEXEC)) {
-		int err = -errno;
-
-		for (char **w = argv; *w; w++)
-			free(*w);
-		free(argv);
-		return diag_err(d, NULL, "-c: pipe: %s", strerror(-err));
+	if (pipe2(go, O_CLOEXEC) || pipe2(report, O_CLOEXEC)) {
+		free_words(argv);
+		return diag_err(d, NULL, "-c: pipe: %s", strerror(errno));
 	}
 	c->pid = fork();
 	if (c->pid == 0) {
-		char byte;
-		ssize_t got;
-
 		close(go[1]);
-		do
-			got = read(go[0], &byte, 1);
-		while (got < 0 && errno == EINTR);
-		if (got != 1)
-			_exit(127);	/* the tracer gave up before attaching */
-		sigprocmask(SIG_SETMASK, &c->child_mask, NULL);
-		execvp(argv[0], argv);
-		fprintf(stderr, "recipe: error: -c: cannot run '%s': %s\n", argv[0],
-			strerror(errno));
-		_exit(127);
+		close(report[0]);
+		child_exec(argv, go[0], report[1], &c->child_mask);
 	}
 	close(go[0]);
-	for (char **w = argv; *w; w++)
-		free(*w);
-	free(argv);
+	close(report[1]);
+	c->argv0 = xstrdup(argv[0]);
+	free_words(argv);
 	if (c->pid < 0) {
 		close(go[1]);
+		close(report[0]);
 		return diag_err(d, NULL, "-c: fork: %s", strerror(errno));
 	}
 	c->go_fd = go[1];
+	c->exec_fd = report[0];
 	return 0;
 }
 
-static void child_release(struct child *c)
+/* Let the command exec; fails when it could not be run. */
+static int child_release(struct child *c, struct diag_list *d)
 {
-	if (c->pid > 0 && write(c->go_fd, "g", 1) != 1)
-		c->exited = true;
+	int err = 0;
+	ssize_t got;
+
+	if (write(c->go_fd, "g", 1) != 1)
+		err = errno;
 	close(c->go_fd);
 	c->go_fd = -1;
+	do
+		got = read(c->exec_fd, &err, sizeof(err));
+	while (got < 0 && errno == EINTR);
+	close(c->exec_fd);
+	c->exec_fd = -1;
+	if (got <= 0 && !err)
+		return 0;
+	diag_err(d, NULL, "-c: cannot run '%s': %s", c->argv0, strerror(err));
+	if (err == ENOENT)
+		diag_hint(d, "give a path, or a command in PATH");
+	return -err;
 }
 
+/*
+ * Stop the command if it is still running: SIGTERM, a grace period,
+ * then SIGKILL, so a command that ignores signals cannot hang us.
+ */
 static void child_abandon(struct child *c)
 {
 	if (c->pid <= 0)
 		return;
 	if (c->go_fd >= 0)
 		close(c->go_fd);	/* it exits without running the command */
+	if (c->exec_fd >= 0)
+		close(c->exec_fd);
 	if (!c->exited) {
-		if (c->go_fd < 0)
-			kill(c->pid, SIGTERM);
-		waitpid(c->pid, &c->status, 0);
+		int waited = 0;
+
+		kill(c->pid, SIGTERM);
+		while (waitpid(c->pid, &c->status, WNOHANG) == 0) {
+			if (waited >= CHILD_TERM_GRACE_MS) {
+				kill(c->pid, SIGKILL);
+				waitpid(c->pid, &c->status, 0);
+				break;
+			}
+			usleep(10000);
+			waited += 10;
+		}
+		c->exited = true;
 	}
+	free(c->argv0);
+	c->argv0 = NULL;
 }
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -191,6 +248,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	int opt;
 
 	optind = 1;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "d:i:p:c:f:h", longopts, NULL)) != -1) {
 		char *end;
 		long v;
@@ -199,6 +257,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'd':
 			if (!parse_seconds(optarg, &o->duration))
 				return cli_usage_error("run", "--duration '%s': expected seconds", optarg);
+			o->has_duration = true;
 			break;
 		case 'i':
 			if (!parse_seconds(optarg, &o->interval) || o->interval < 0.001)
@@ -231,7 +290,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			cli_usage("run", stdout);
 			return -1;
 		default:
-			return cli_usage_error("run", "bad option");
+			return cli_usage_error("run", "unknown option or missing argument: %s",
+					       argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
@@ -266,84 +326,99 @@ static int print_report(struct session *s, const struct run_opts *o, bool clear,
 	return err;
 }
 
-static int arm_timer(int tfd, double first, double every)
+static int timer_new(double seconds, double every)
 {
 	struct itimerspec its = {
-		.it_value = { (time_t)first, (long)((first - (time_t)first) * 1e9) },
+		.it_value = { (time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9) },
 		.it_interval = { (time_t)every, (long)((every - (time_t)every) * 1e9) },
 	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 
 	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
-		its.it_value.tv_nsec = 1;
-	return timerfd_settime(tfd, 0, &its, NULL);
+		its.it_value.tv_nsec = 1;	/* --duration 0: stop at once */
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
-/* Wait until the duration ends, a signal comes or the -c command exits. */
+/*
+ * Wait until the duration ends, SIGINT or SIGTERM comes, or the -c
+ * command exits; print (and clear) the report at every interval tick.
+ */
 static int trace_loop(struct session *s, const struct run_opts *o,
 		      struct child *c, struct diag_list *d)
 {
-	struct timespec start, now;
+	enum { SIGNALS, DURATION, INTERVAL };
+	struct pollfd fds[3] = {
+		[SIGNALS] = { .fd = -1, .events = POLLIN },
+		[DURATION] = { .fd = -1, .events = POLLIN },
+		[INTERVAL] = { .fd = -1, .events = POLLIN },
+	};
 	sigset_t mask;
-	struct pollfd fds[2];
-	int sfd, tfd, err = 0;
+	int err = 0;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGCHLD);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (sfd < 0 || tfd < 0)
-		return diag_err(d, NULL, "cannot wait for signals: %s", strerror(errno));
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	fds[SIGNALS].fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (o->has_duration)
+		fds[DURATION].fd = timer_new(o->duration, 0);
 	if (o->interval)
-		arm_timer(tfd, o->interval, o->interval);
-	else if (o->duration)
-		arm_timer(tfd, o->duration, 0);
-	fds[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	fds[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-
-	while (!err && !(c->pid > 0 && c->exited)) {
+		fds[INTERVAL].fd = timer_new(o->interval, o->interval);
+	if (fds[SIGNALS].fd < 0 || (o->has_duration && fds[DURATION].fd < 0) ||
+	    (o->interval && fds[INTERVAL].fd < 0)) {
+		err = diag_err(d, NULL, "cannot set up signals and timers: %s", strerror(errno));
+		goto out;
+	}
+	while (!(c->pid > 0 && c->exited)) {
 		struct signalfd_siginfo si;
 		uint64_t ticks;
-		double elapsed;
 
-		if (poll(fds, 2, -1) < 0) {
+		if (poll(fds, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			err = diag_err(d, NULL, "poll: %s", strerror(errno));
 			break;
 		}
-		if (fds[0].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (fds[DURATION].revents)
+			break;
+		if (fds[SIGNALS].revents && read(fds[SIGNALS].fd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo != SIGCHLD)
 				break;
 			if (c->pid > 0 && waitpid(c->pid, &c->status, WNOHANG) == c->pid)
 				c->exited = true;
-			continue;
 		}
-		if (!fds[1].revents || read(tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (double)(now.tv_sec - start.tv_sec) +
-			  (double)(now.tv_nsec - start.tv_nsec) / 1e9;
-		if (o->interval) {
-			if (o->duration && elapsed + 1e-3 >= o->duration)
-				break;
+		if (fds[INTERVAL].revents &&
+		    read(fds[INTERVAL].fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 			err = print_report(s, o, true, d);
-			continue;
+			if (err)
+				break;
 		}
-		break;
 	}
-	close(sfd);
-	close(tfd);
+out:
+	for (int i = 0; i < 3; i++)
+		if (fds[i].fd >= 0)
+			close(fds[i].fd);
 	return err;
+}
+
+/* A Ctrl-C during the compile must not turn into a run. */
+static bool interrupted(void)
+{
+	sigset_t pending;
+
+	sigpending(&pending);
+	return sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM);
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { 0 };
 	struct diag_list d = DIAG_LIST_INIT;
-	struct child c = { .pid = 0, .go_fd = -1 };
+	struct child c = { .pid = 0, .go_fd = -1, .exec_fd = -1 };
 	struct recipe_file *rf = NULL;
 	struct plan *p = NULL;
 	struct object obj = { 0 };
@@ -364,6 +439,8 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, &c.child_mask);
+	/* A reader that goes away must not kill us before the report. */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (o.cmd && child_start(o.cmd, &c, &d))
 		goto fail;
@@ -373,8 +450,13 @@ int cmd_run(int argc, char **argv)
 	};
 	if (cli_load_plan(o.recipe, &popts, &rf, &p, &d) ||
 	    object_build(p, &obj, &d) ||
-	    session_load(p, obj.data, obj.len, &s, &d) ||
-	    session_attach(s, &d))
+	    session_load(p, obj.data, obj.len, &s, &d))
+		goto fail;
+	if (interrupted()) {
+		diag_err(&d, NULL, "interrupted before tracing began");
+		goto fail;
+	}
+	if (session_attach(s, &d))
 		goto fail;
 	object_release(&obj);
 
@@ -382,12 +464,12 @@ int cmd_run(int argc, char **argv)
 		session_attached(s) == 1 ? "" : "s", p->name);
 	if (o.cmd)
 		fprintf(stderr, "Tracing until the command exits, Ctrl-C to end.\n");
-	else if (o.duration)
+	else if (o.has_duration)
 		fprintf(stderr, "Tracing for %g s, Ctrl-C to end.\n", o.duration);
 	else
 		fprintf(stderr, "Tracing, Ctrl-C to end.\n");
-	if (c.pid > 0)
-		child_release(&c);
+	if (c.pid > 0 && child_release(&c, &d))
+		goto fail;
 	ret = trace_loop(s, &o, &c, &d);
 	session_stop(s);
 	if (!ret)
@@ -402,7 +484,7 @@ int cmd_run(int argc, char **argv)
 
 fail:
 	child_abandon(&c);
-	session_close(s, false);
+	session_close(s, true);
 	object_release(&obj);
 	plan_free(p);
 	recipe_file_free(rf);

@@ -56,9 +56,11 @@ static void fold_stats(struct report_value *out, const void *v)
 
 static const struct agg_kind kinds[] = {
 	{ .type = AGG_COUNT, .name = "count", .doc = "number of events",
+	  .zero_when_empty = true,
 	  .value_ctype = "__u64", .value_size = 8, .tmpl = "agg/count.bpf.c",
 	  .shape = RS_SCALAR, .fold = fold_add },
 	{ .type = AGG_SUM, .name = "sum", .doc = "sum of value", .needs_value = true,
+	  .zero_when_empty = true,
 	  .value_ctype = "__s64", .value_size = 8, .tmpl = "agg/sum.bpf.c",
 	  .shape = RS_SCALAR, .fold = fold_add },
 	{ .type = AGG_MIN, .name = "min", .doc = "smallest value", .needs_value = true,

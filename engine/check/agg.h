@@ -25,6 +25,7 @@ struct agg_kind {
 	const char *doc;	/* one line, for docs and hints */
 	bool needs_value;	/* aggregate.value is required */
 	bool bucketed;		/* the map key carries a bucket slot (hist, lhist) */
+	bool zero_when_empty;	/* a keyless map that saw nothing prints 0, as bpftrace's does */
 	const char *value_ctype;	/* map value type in generated C */
 	unsigned value_size;	/* bytes of one CPU's value */
 	const char *slot_tmpl;	/* bucketed: fragment computing rcp_key.rcp_slot */

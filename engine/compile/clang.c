@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -318,6 +319,8 @@ static int write_file(int fd, const char *data, size_t len)
 static int run(char *const argv[], struct strbuf *out, int *status)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none;
 	int pfd[2], err;
 	char buf[4096];
 	pid_t pid;
@@ -328,7 +331,16 @@ static int run(char *const argv[], struct strbuf *out, int *status)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
-	err = -posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	/*
+	 * The caller may block signals it reads from a signalfd; clang must
+	 * not inherit that, or Ctrl-C during a compile would not stop it.
+	 */
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	err = -posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pfd[1]);
 	if (err) {

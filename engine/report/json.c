@@ -73,15 +73,16 @@ static void add_bounds(struct json_object *b, const struct report_map *m,
 		       unsigned i)
 {
 	if (m->shape == RS_LHIST) {
-		unsigned last = (unsigned)((m->lmax - m->lmin) / m->lstep) + 1;
+		unsigned last = report_lhist_buckets(m->lmin, m->lmax, m->lstep) - 1;
 
 		if (i == 0) {
-			add_i64(b, "max", m->lmin - 1);
+			if (m->lmin > INT64_MIN)
+				add_i64(b, "max", m->lmin - 1);
 		} else if (i == last) {
 			add_i64(b, "min", m->lmax);
 		} else {
-			add_i64(b, "min", m->lmin + (int64_t)(i - 1) * m->lstep);
-			add_i64(b, "max", m->lmin + (int64_t)i * m->lstep - 1);
+			add_i64(b, "min", report_lhist_lower(m, i));
+			add_i64(b, "max", report_lhist_lower(m, i + 1) - 1);
 		}
 		return;
 	}
@@ -144,7 +145,7 @@ static struct json_object *map_json(const struct report_map *m)
 		const struct report_entry *e = &m->entries[i];
 		const struct report_value *v = &e->val;
 		struct json_object *je = json_object_new_object();
-		int64_t avg = v->count ? v->sum / (int64_t)v->count : 0;
+		int64_t avg = report_average(v);
 
 		add_key(je, m, e);
 		switch (m->shape) {

@@ -114,10 +114,21 @@ static uint64_t bucket_total(const struct report_value *v)
 	return t;
 }
 
-static int64_t average(const struct report_value *v)
+int64_t report_average(const struct report_value *v)
 {
 	/* C division truncates toward zero, as bpftrace's int64_t does. */
 	return v->count ? v->sum / (int64_t)v->count : 0;
+}
+
+unsigned report_lhist_buckets(int64_t min, int64_t max, int64_t step)
+{
+	return (unsigned)(((uint64_t)max - (uint64_t)min) / (uint64_t)step) + 2;
+}
+
+int64_t report_lhist_lower(const struct report_map *m, unsigned i)
+{
+	/* In range by construction; unsigned arithmetic cannot overflow on the way. */
+	return (int64_t)((uint64_t)m->lmin + (uint64_t)(i - 1) * (uint64_t)m->lstep);
 }
 
 static int entry_cmp(const void *pa, const void *pb, void *ctx)
@@ -132,7 +143,7 @@ static int entry_cmp(const void *pa, const void *pb, void *ctx)
 		break;
 	case RS_AVG:
 	case RS_STATS:
-		c = cmp_i64(average(&a->val), average(&b->val));
+		c = cmp_i64(report_average(&a->val), report_average(&b->val));
 		break;
 	default:
 		c = cmp_u64(bucket_total(&a->val), bucket_total(&b->val));
@@ -183,7 +194,7 @@ void report_bucket_label(const struct report_map *m, unsigned i, char *buf,
 	char lo[32], hi[32];
 
 	if (m->shape == RS_LHIST) {
-		unsigned last = (unsigned)((m->lmax - m->lmin) / m->lstep) + 1;
+		unsigned last = report_lhist_buckets(m->lmin, m->lmax, m->lstep) - 1;
 
 		if (i == 0) {
 			linear_label(m->lmin, lo, sizeof(lo));
@@ -192,10 +203,8 @@ void report_bucket_label(const struct report_map *m, unsigned i, char *buf,
 			linear_label(m->lmax, hi, sizeof(hi));
 			snprintf(buf, len, "[%s, ...)", hi);
 		} else {
-			linear_label(m->lmin + (int64_t)(i - 1) * m->lstep, lo,
-				     sizeof(lo));
-			linear_label(m->lmin + (int64_t)i * m->lstep, hi,
-				     sizeof(hi));
+			linear_label(report_lhist_lower(m, i), lo, sizeof(lo));
+			linear_label(report_lhist_lower(m, i + 1), hi, sizeof(hi));
 			snprintf(buf, len, "[%s, %s)", lo, hi);
 		}
 		return;

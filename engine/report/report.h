@@ -51,7 +51,7 @@ enum report_shape {
 
 struct report_value {
 	int64_t value;		/* RS_SCALAR */
-	uint64_t count;		/* RS_AVG, RS_STATS */
+	uint64_t count;		/* RS_AVG, RS_STATS; while folding min/max: whether set */
 	int64_t sum;		/* RS_AVG, RS_STATS */
 	uint64_t *buckets;	/* RS_HIST, RS_LHIST; owned; nbuckets long */
 	unsigned nbuckets;
@@ -92,6 +92,16 @@ void report_free(struct report *r);
  * ties broken by key so output is deterministic.
  */
 void report_sort(struct report *r);
+
+/* sum / count of an RS_AVG or RS_STATS value, truncated toward zero as bpftrace does; 0 when empty. */
+int64_t report_average(const struct report_value *v);
+/*
+ * Buckets of lhist(min, max, step): (max - min) / step + 2, computed
+ * without overflow for any min < max and step > 0.
+ */
+unsigned report_lhist_buckets(int64_t min, int64_t max, int64_t step);
+/* Lower bound of RS_LHIST bucket i, 1 <= i < nbuckets (min + (i - 1) * step). */
+int64_t report_lhist_lower(const struct report_map *m, unsigned i);
 
 /* bpftrace's text layout. Returns 0 or -errno from the stream. */
 int report_print_text(const struct report *r, FILE *fp);

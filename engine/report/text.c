@@ -84,7 +84,7 @@ static void add_map(struct strbuf *sb, const struct report_map *m)
 	for (size_t i = 0; i < m->n; i++) {
 		const struct report_entry *e = &m->entries[i];
 		const struct report_value *v = &e->val;
-		int64_t avg = v->count ? v->sum / (int64_t)v->count : 0;
+		int64_t avg = report_average(v);
 
 		/* Entries are joined by "\n", which is a blank line for hists. */
 		if (i)

@@ -24,14 +24,13 @@ struct raw_entry {
 static unsigned nbuckets(const struct plan *p)
 {
 	if (p->agg->shape == RS_LHIST)
-		return (unsigned)(((uint64_t)p->lmax - (uint64_t)p->lmin) / (uint64_t)p->lstep) + 2;
+		return report_lhist_buckets(p->lmin, p->lmax, p->lstep);
 	return REPORT_LOG2_BUCKETS;
 }
 
 static void decode_key(const struct plan *p, const unsigned char *key,
 		       struct report_entry *e)
 {
-	e->key = xcalloc(p->nkeys ? p->nkeys : 1, sizeof(*e->key));
 	for (unsigned k = 0; k < p->nkeys; k++) {
 		const struct plan_key *pk = &p->keys[k];
 		struct report_key_part *part = &e->key[k];
@@ -59,19 +58,19 @@ static void decode_key(const struct plan *p, const unsigned char *key,
 	}
 }
 
-static size_t sort_key_size;
-
-static int cmp_raw(const void *a, const void *b)
+static int cmp_raw(const void *a, const void *b, void *key_size)
 {
 	const struct raw_entry *ra = a, *rb = b;
 
-	return memcmp(ra->key, rb->key, sort_key_size);
+	return memcmp(ra->key, rb->key, *(const unsigned *)key_size);
 }
 
 static void to_report(const struct plan *p, struct raw_entry *raw, size_t n,
 		      struct report_map *m)
 {
 	if (!p->agg->bucketed) {
+		if (!n && !p->nkeys && p->agg->zero_when_empty)
+			report_map_add_entry(m);	/* value 0 */
 		for (size_t i = 0; i < n; i++) {
 			struct report_entry *e = report_map_add_entry(m);
 
@@ -80,8 +79,7 @@ static void to_report(const struct plan *p, struct raw_entry *raw, size_t n,
 		}
 		return;
 	}
-	sort_key_size = p->key_size;
-	qsort(raw, n, sizeof(*raw), cmp_raw);
+	qsort_r(raw, n, sizeof(*raw), cmp_raw, (void *)&p->key_size);
 	for (size_t i = 0; i < n;) {
 		struct report_entry *e = report_map_add_entry(m);
 		size_t j;
@@ -96,6 +94,17 @@ static void to_report(const struct plan *p, struct raw_entry *raw, size_t n,
 	}
 }
 
+/*
+ * Read one entry: with `clear`, atomically take it out of the map
+ * (BPF_MAP_LOOKUP_AND_DELETE_ELEM, per-CPU hashes since 5.14), so an
+ * update between a read and a delete cannot be lost.
+ */
+static int take(int map_fd, const void *key, void *values, bool clear)
+{
+	return clear ? bpf_map_lookup_and_delete_elem(map_fd, key, values)
+		     : bpf_map_lookup_elem(map_fd, key, values);
+}
+
 int maps_read(const struct plan *p, int map_fd, bool clear, struct report *r,
 	      struct diag_list *d)
 {
@@ -105,9 +114,10 @@ int maps_read(const struct plan *p, int map_fd, bool clear, struct report *r,
 	unsigned char *values = NULL;
 	struct raw_entry *raw = NULL;
 	size_t n = 0, cap = 0;
+	/* While clearing, new keys may keep arriving: take at most a map's worth twice. */
+	size_t budget = 2 * (size_t)p->max_entries;
 	struct report_map *m;
 	void *prev = NULL;
-	int err = 0;
 
 	if (ncpu < 1) {
 		free(key);
@@ -115,12 +125,13 @@ int maps_read(const struct plan *p, int map_fd, bool clear, struct report *r,
 		return diag_err(d, NULL, "cannot count possible CPUs: %s", strerror(-ncpu));
 	}
 	values = xcalloc((size_t)ncpu, stride);
-	while (!bpf_map_get_next_key(map_fd, prev, next)) {
+	/* Taken entries are gone, so clearing always restarts from the first key. */
+	while (budget-- && !bpf_map_get_next_key(map_fd, clear ? NULL : prev, next)) {
 		struct raw_entry *re;
 
 		memcpy(key, next, p->key_size);
 		prev = key;
-		if (bpf_map_lookup_elem(map_fd, key, values))
+		if (take(map_fd, key, values, clear))
 			continue;	/* deleted meanwhile */
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -137,17 +148,6 @@ int maps_read(const struct plan *p, int map_fd, bool clear, struct report *r,
 		for (int c = 0; c < ncpu; c++)
 			p->agg->fold(&re->val, values + (size_t)c * stride);
 	}
-	if (clear)
-		for (size_t i = 0; i < n; i++) {
-			unsigned char *k = xmalloc(p->key_size);
-
-			memcpy(k, raw[i].key, p->key_size);
-			if (p->agg->bucketed)
-				memcpy(k + p->slot_offset, &raw[i].slot, 4);
-			if (bpf_map_delete_elem(map_fd, k) && errno != ENOENT && !err)
-				err = diag_err(d, NULL, "cannot clear the map: %s", strerror(errno));
-			free(k);
-		}
 	m = report_add_map(r, p->map_name, p->agg->shape, p->nkeys);
 	m->lmin = p->lmin;
 	m->lmax = p->lmax;
@@ -159,5 +159,5 @@ int maps_read(const struct plan *p, int map_fd, bool clear, struct report *r,
 	free(values);
 	free(key);
 	free(next);
-	return err;
+	return 0;
 }

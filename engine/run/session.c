@@ -165,6 +165,8 @@ fail:
 	return err;
 }
 
+static void release_links(struct session *s, bool defer);
+
 int session_attach(struct session *s, struct diag_list *d)
 {
 	const struct plan *p = s->plan;
@@ -186,12 +188,8 @@ int session_attach(struct session *s, struct diag_list *d)
 		if (!err)
 			s->nlinks++;
 	}
-	if (err) {
-		session_stop(s);
-		for (size_t i = 0; i < s->nlinks; i++)
-			bpf_link__destroy(s->links[i].link);
-		s->nlinks = 0;
-	}
+	if (err)
+		release_links(s, true);
 	return err;
 }
 
@@ -213,8 +211,8 @@ void session_stop(struct session *s)
 int session_snapshot(struct session *s, bool clear, struct report **out,
 		     struct diag_list *d)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(s->obj, "rcp_map");
-	struct bpf_map *dropped = bpf_object__find_map_by_name(s->obj, "rcp_dropped");
+	struct bpf_map *map = bpf_object__find_map_by_name(s->obj, GEN_MAP);
+	struct bpf_map *dropped = bpf_object__find_map_by_name(s->obj, GEN_DROPPED_MAP);
 	struct report *r = report_new();
 	int err;
 
@@ -231,6 +229,10 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 		if (!bpf_map_lookup_elem(bpf_map__fd(dropped), &zero, vals))
 			for (int c = 0; c < ncpu; c++)
 				r->dropped_keys += vals[c];
+		if (clear) {
+			memset(vals, 0, (size_t)ncpu * sizeof(*vals));
+			bpf_map_update_elem(bpf_map__fd(dropped), &zero, vals, BPF_ANY);
+		}
 		free(vals);
 	}
 	if (err) {
@@ -242,23 +244,25 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 }
 
 /*
- * Fork a child that holds every fd, then return: our own closes are fast
- * because they are not the last references. The child waits until this
- * process has exited (its pipe reads EOF), so it is the one that pays
- * the kernel's grace periods, with no terminal and no stdio.
+ * Fork a child that holds every fd, and return the write end of a pipe:
+ * our own closes are then fast, because they are not the last
+ * references. The child waits until that pipe is closed (after our
+ * closes, or when this process exits), so it is the one that pays the
+ * kernel's grace periods, with no terminal and no stdio. -1 on failure:
+ * the caller then releases in process, slowly but correctly.
  */
-static void release_in_child(void)
+static int release_in_child(void)
 {
 	int pipefd[2];
 	pid_t pid;
 
 	if (pipe2(pipefd, O_CLOEXEC))
-		return;
+		return -1;
 	pid = fork();
 	if (pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return;
+		return -1;
 	}
 	if (pid == 0) {
 		char c;
@@ -278,18 +282,29 @@ static void release_in_child(void)
 		_exit(0);
 	}
 	close(pipefd[0]);
-	/* pipefd[1] stays open until this process exits (O_CLOEXEC for -c). */
+	return pipefd[1];
+}
+
+/* Disable, then destroy every link; many are handed to a child (see above). */
+static void release_links(struct session *s, bool defer)
+{
+	int handoff = -1;
+
+	session_stop(s);
+	if (defer && s->nlinks > DEFER_RELEASE_OVER)
+		handoff = release_in_child();
+	for (size_t i = 0; i < s->nlinks; i++)
+		bpf_link__destroy(s->links[i].link);
+	s->nlinks = 0;
+	if (handoff >= 0)
+		close(handoff);
 }
 
 void session_close(struct session *s, bool defer)
 {
 	if (!s)
 		return;
-	session_stop(s);
-	if (defer && s->nlinks > DEFER_RELEASE_OVER)
-		release_in_child();
-	for (size_t i = 0; i < s->nlinks; i++)
-		bpf_link__destroy(s->links[i].link);
+	release_links(s, defer);
 	free(s->links);
 	bpf_object__close(s->obj);
 	free(s);

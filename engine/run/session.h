@@ -9,7 +9,8 @@
  * disables every event first (~1 ms for all), after which the maps are
  * final and the report can be printed at once; session_close() then
  * releases, and with `defer` hands that slow part to a detached child
- * process so the user gets the prompt back immediately.
+ * process so the user gets the prompt back immediately. A failed attach
+ * releases what it had attached the same way.
  */
 #ifndef RECIPE_RUN_SESSION_H
 #define RECIPE_RUN_SESSION_H
@@ -35,7 +36,6 @@ int session_attach(struct session *s, struct diag_list *d);
 size_t session_attached(const struct session *s);
 /* Disable every event: nothing more is counted. Fast, idempotent. */
 void session_stop(struct session *s);
-/* Re-enable after session_stop (for --interval: nothing to do today). */
 /*
  * Read the map into a new report; with `clear`, delete what was read
  * (for --interval).
@@ -44,7 +44,8 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 		     struct diag_list *d);
 /*
  * Detach and free. With defer (and many events), the slow release runs
- * in a detached child after this process's references are gone.
+ * in a detached child once this function has dropped this process's
+ * references; the probes are disabled throughout.
  */
 void session_close(struct session *s, bool defer);
 
