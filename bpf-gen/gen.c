@@ -214,6 +214,15 @@ static void render_record(const struct plan_group *g, unsigned gi,
 	free(f);
 }
 
+/* A C literal of v; INT64_MIN has none, so it is written as an expression. */
+static void int64_literal(char *buf, size_t len, int64_t v)
+{
+	if (v == INT64_MIN)
+		snprintf(buf, len, "(-%" PRId64 "LL - 1)", INT64_MAX);
+	else
+		snprintf(buf, len, "%" PRId64 "LL", v);
+}
+
 static int render_body(const struct plan *p, struct emit_ctx *ec,
 		       struct strbuf *body, struct diag_list *d)
 {
@@ -226,8 +235,8 @@ static int render_body(const struct plan *p, struct emit_ctx *ec,
 	};
 	int err = 0;
 
-	snprintf(min, sizeof(min), "%" PRId64 "LL", p->lmin);
-	snprintf(max, sizeof(max), "%" PRId64 "LL", p->lmax);
+	int64_literal(min, sizeof(min), p->lmin);
+	int64_literal(max, sizeof(max), p->lmax);
 	snprintf(step, sizeof(step), "%" PRId64 "ULL", p->lstep);
 
 	if (p->filter) {
@@ -277,18 +286,10 @@ static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
 	struct strbuf body = STRBUF_INIT, points = STRBUF_INIT;
 	struct emit_ctx ec = { .ctx_var = "ctx", .cfg_var = "rcp_cfg",
 			       .cookie_expr = "rcp_probe_idx" };
-	struct expr_env env;
 	size_t count = 0;
 	char prog[32];
-	int err;
+	int err = plan_select_group(p, gi, d);
 
-	/* Annotations are per check: re-check for this group's layout. */
-	plan_env(p, g->first, &env);
-	err = p->filter ? expr_check(p->filter, &env, EXPR_USE_FILTER, d) : 0;
-	for (unsigned k = 0; k < p->nkeys && !err; k++)
-		err = expr_check(p->keys[k].expr, &env, EXPR_USE_KEY, d);
-	if (p->value && !err)
-		err = expr_check(p->value, &env, EXPR_USE_VALUE, d);
 	if (err)
 		return err;
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/file.h"
+
 /* Emitted by the Makefile's templates.S: {name, data, len} rows, then zeros. */
 struct embedded_template {
 	const char *name;
@@ -18,18 +20,12 @@ extern const struct embedded_template recipe_templates[];
 static char *read_override(const char *dir, const char *name)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *fp = fopen(path, "re");
+	void *text;
+	size_t len;
+	int err = file_read(path, &text, &len);
 
 	free(path);
-	if (!fp)
-		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		strbuf_add(&sb, buf, n);
-	fclose(fp);
-	return strbuf_detach(&sb);
+	return err ? NULL : text;
 }
 
 const char *tmpl_get(const char *name)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/strbuf.h"
 
@@ -85,10 +86,27 @@ static const char *const sev_names[] = {
 	[DIAG_NOTE] = "note",
 };
 
+/* Past this many, a file is not a recipe: say how many more and stop. */
+#define PRINT_MAX_PER_FILE 20
+
 void diag_print(const struct diag_list *d, FILE *fp)
 {
+	size_t shown = 0, hidden = 0;
+	const char *file = NULL;
+
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag *g = &d->v[i];
+
+		if (!file || !g->file || strcmp(file, g->file)) {
+			if (hidden)
+				fprintf(fp, "%s: ... and %zu more\n", file, hidden);
+			file = g->file;
+			shown = hidden = 0;
+		}
+		if (g->file && shown++ >= PRINT_MAX_PER_FILE) {
+			hidden++;
+			continue;
+		}
 
 		if (g->file) {
 			fputs(g->file, fp);
@@ -104,6 +122,8 @@ void diag_print(const struct diag_list *d, FILE *fp)
 		if (g->hint)
 			fprintf(fp, "  hint: %s\n", g->hint);
 	}
+	if (hidden)
+		fprintf(fp, "%s: ... and %zu more\n", file, hidden);
 }
 
 void diag_list_release(struct diag_list *d)

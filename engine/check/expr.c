@@ -13,6 +13,7 @@
  * compile no matter what the recipe says.
  */
 #include "check/expr.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -1192,16 +1193,6 @@ bool expr_uses_args(const struct expr *e)
  * recipe; still, refuse anything that is not a plain C identifier, so a
  * misbehaving provider cannot smuggle code through.
  */
-static bool is_c_ident(const char *s)
-{
-	if (!s || !is_ident_start(*s))
-		return false;
-	for (s++; *s; s++)
-		if (!is_ident_char(*s))
-			return false;
-	return true;
-}
-
 static bool is_c_lvalue(const char *s)
 {
 	if (!s || !*s)
@@ -1375,7 +1366,7 @@ static int emit_node(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 			strbuf_addf(out, "((__u64)%" PRIu64 "ULL)", e->ival);
 		return 0;
 	case N_FIELD:
-		if (e->res != RES_FIELD || !is_c_ident(e->member) || !is_c_ident(ec->ctx_var))
+		if (e->res != RES_FIELD || !text_is_identifier(e->member) || !text_is_identifier(ec->ctx_var))
 			return -EINVAL;
 		if (e->type.kind == TY_INT)
 			strbuf_addf(out, "((%s)(%s->%s))",
@@ -1388,8 +1379,8 @@ static int emit_node(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 		return 0;
 	case N_IDENT:
 		if (e->res == RES_PARAM) {
-			if (e->type.kind != TY_INT || !is_c_ident(e->member) ||
-			    !is_c_ident(ec->cfg_var))
+			if (e->type.kind != TY_INT || !text_is_identifier(e->member) ||
+			    !text_is_identifier(ec->cfg_var))
 				return -EINVAL;
 			strbuf_addf(out, "(%s.%s)", ec->cfg_var, e->member);
 			return 0;
@@ -1471,7 +1462,7 @@ int expr_emit_store_str(const struct expr *e, struct emit_ctx *ec,
 			strbuf_addf(pre, "bpf_get_current_comm(%s, %u);\n", dst, n);
 			return 0;
 		}
-		if (e->res == RES_PARAM && is_c_ident(e->member) && is_c_ident(ec->cfg_var)) {
+		if (e->res == RES_PARAM && text_is_identifier(e->member) && text_is_identifier(ec->cfg_var)) {
 			/*
 			 * Byte by byte through the volatile config: memcpy would
 			 * cast the qualifier away and let clang fold the
@@ -1484,7 +1475,7 @@ int expr_emit_store_str(const struct expr *e, struct emit_ctx *ec,
 		}
 		return -EINVAL;
 	case N_FIELD:
-		if (e->res != RES_FIELD || !is_c_ident(e->member) || !is_c_ident(ec->ctx_var))
+		if (e->res != RES_FIELD || !text_is_identifier(e->member) || !text_is_identifier(ec->ctx_var))
 			return -EINVAL;
 		if (e->fkind == FIELD_CHAR_ARRAY)
 			strbuf_addf(pre, "bpf_probe_read_kernel(%s, %u, &%s->%s);\n",

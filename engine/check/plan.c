@@ -14,11 +14,14 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/text.h"
 
 #define DEFAULT_MAX_ENTRIES 10240
 #define MAX_MAX_ENTRIES (1u << 20)
 #define MAX_LHIST_BUCKETS 1000
 #define STR_PARAM_SIZE 64
+/* The key lives on the 512-byte BPF stack beside the expressions' temporaries. */
+#define MAX_KEY_SIZE 256
 
 /* Where an expression came from, so its diagnostics point into the YAML. */
 struct expr_origin {
@@ -56,14 +59,12 @@ static struct diag_at at_path(const struct plan *p, const char *path)
 	return recipe_locate(p->rf, path, 0);
 }
 
-static bool is_identifier(const char *s)
+/* Decimal, or hexadecimal after 0x: a leading 0 is not octal here. */
+static int number_base(const char *s)
 {
-	if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
-		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '_'))
-			return false;
-	return true;
+	if (*s == '-')
+		s++;
+	return s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
 }
 
 /*
@@ -79,7 +80,7 @@ static bool parse_int(const char *s, int64_t *out)
 	if (!s || !(isdigit((unsigned char)*s) || (*s == '-' && isdigit((unsigned char)s[1]))))
 		return false;
 	errno = 0;
-	v = strtoll(s, &end, 0);
+	v = strtoll(s, &end, number_base(s));
 	if (errno || *end)
 		return false;
 	*out = v;
@@ -94,7 +95,7 @@ static bool parse_uint(const char *s, int64_t *out)
 	if (!s || !isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, number_base(s));
 	if (errno || *end)
 		return false;
 	*out = (int64_t)v;
@@ -140,7 +141,7 @@ static void build_params(struct plan *p, const struct plan_opts *opts,
 		snprintf(pp->member, sizeof(pp->member), "p%u", i);
 		snprintf(path, sizeof(path), "params[%u].name", i);
 		at = at_path(p, path);
-		if (!is_identifier(rp->name)) {
+		if (!text_is_identifier(rp->name)) {
 			diag_err(d, &at, "param name '%s' is not an identifier", rp->name);
 			diag_hint(d, "use letters, digits and '_', starting with a letter");
 		}
@@ -269,7 +270,7 @@ static void build_misc(struct plan *p, struct diag_list *d)
 	struct diag_at at;
 	int64_t v;
 
-	if (r->map && !is_identifier(r->map)) {
+	if (r->map && !text_is_identifier(r->map)) {
 		at = at_path(p, "map");
 		diag_err(d, &at, "map name '%s' is not an identifier", r->map);
 		diag_hint(d, "it prints as @NAME: use letters, digits and '_'");
@@ -452,7 +453,7 @@ static unsigned align_up(unsigned v, unsigned a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-static void layout_key(struct plan *p)
+static int layout_key(struct plan *p, struct diag_list *d)
 {
 	unsigned offset = 0, max_align = 1;
 
@@ -482,6 +483,14 @@ static void layout_key(struct plan *p)
 		offset += key->size;
 		if (align > max_align)
 			max_align = align;
+		if (offset > MAX_KEY_SIZE) {
+			struct diag_at at = at_path(p, key->path);
+
+			diag_err(d, &at, "the key would take %u bytes; at most %d fit beside the program's other data on the 512-byte BPF stack",
+				 offset, MAX_KEY_SIZE);
+			diag_hint(d, "shorten strings with str(ptr, maxlen), or use fewer string keys");
+			return -E2BIG;
+		}
 	}
 	/* A keyless, unbucketed map still needs a key: one zero __u32. */
 	if (p->agg && (p->agg->bucketed || p->nkeys == 0)) {
@@ -492,6 +501,7 @@ static void layout_key(struct plan *p)
 			max_align = 4;
 	}
 	p->key_size = align_up(offset, max_align);
+	return 0;
 }
 
 int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
@@ -559,9 +569,27 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 		return -EINVAL;
 	}
 	group_points(pp);
-	layout_key(p);
+	if (layout_key(p, d)) {
+		plan_free(p);
+		return -EINVAL;
+	}
 	*out = p;
 	return 0;
+}
+
+int plan_select_group(const struct plan *p, unsigned g, struct diag_list *d)
+{
+	struct expr_env env;
+	int err = 0;
+
+	plan_env(p, p->groups[g].first, &env);
+	if (p->filter)
+		err = expr_check(p->filter, &env, EXPR_USE_FILTER, d);
+	for (unsigned k = 0; k < p->nkeys && !err; k++)
+		err = expr_check(p->keys[k].expr, &env, EXPR_USE_KEY, d);
+	if (p->value && !err)
+		err = expr_check(p->value, &env, EXPR_USE_VALUE, d);
+	return err;
 }
 
 void plan_fill_config(const struct plan *p, void *cfg)

@@ -111,6 +111,14 @@ void plan_free(struct plan *p);
  */
 void plan_env(const struct plan *p, size_t point, struct expr_env *env);
 
+/*
+ * Make the plan's expression trees describe group g's record layout,
+ * before emitting that group's program: plan_build() checked them
+ * against every point, and a tree carries the annotations of the last
+ * check. Cannot fail for a built plan except by an engine bug.
+ */
+int plan_select_group(const struct plan *p, unsigned g, struct diag_list *d);
+
 /* Write the run-time values into cfg (cfg_size bytes, zeroed by caller). */
 void plan_fill_config(const struct plan *p, void *cfg);
 

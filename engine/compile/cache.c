@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "util/file.h"
 #include "util/strbuf.h"
 
 static int mkdir_p(const char *path)
@@ -195,35 +196,6 @@ static int drain(int fd, struct strbuf *sb, XXH3_state_t *h, uint64_t *total)
 	}
 }
 
-int cache_read_file(const char *path, void **data, size_t *len)
-{
-	struct strbuf sb = STRBUF_INIT;
-	struct stat st;
-	uint64_t total;
-	int fd, err;
-
-	*data = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	strbuf_init(&sb);
-	/* One allocation up front: growing by doubling costs ms on MB files. */
-	if (!fstat(fd, &st) && st.st_size > 0) {
-		sb.buf = xrealloc(sb.buf, st.st_size + 1);
-		sb.cap = st.st_size + 1;
-	}
-	err = drain(fd, &sb, NULL, &total);
-	close(fd);
-	if (err) {
-		strbuf_release(&sb);
-		return err;
-	}
-	*len = sb.len;
-	*data = strbuf_detach(&sb);
-	return 0;
-}
-
 int cache_key_add_file(struct cache_key *k, const char *label, const char *path)
 {
 	uint64_t n = strlen(label), size, total;
@@ -252,7 +224,7 @@ int cache_key_add_file(struct cache_key *k, const char *label, const char *path)
 int cache_get(const char *dir, const char *hex, void **data, size_t *len)
 {
 	char *path = xasprintf("%s/%s" CACHE_OBJ_SUFFIX, dir, hex);
-	int err = cache_read_file(path, data, len);
+	int err = file_read(path, data, len);
 
 	free(path);
 	if (err)
@@ -262,23 +234,6 @@ int cache_get(const char *dir, const char *hex, void **data, size_t *len)
 		*data = NULL;
 		*len = 0;
 		return -ENOENT;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= n;
 	}
 	return 0;
 }
@@ -296,7 +251,7 @@ int cache_put(const char *dir, const char *hex, const char *suffix,
 		free(tmp);
 		return err;
 	}
-	err = write_all(fd, data, len);
+	err = file_write_all(fd, data, len);
 	if (!err && fsync(fd))
 		err = -errno;
 	if (close(fd) && !err)

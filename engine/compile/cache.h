@@ -88,7 +88,5 @@ int cache_get(const char *dir, const char *hex, void **data, size_t *len);
 int cache_put(const char *dir, const char *hex, const char *suffix,
 	      const void *data, size_t len);
 
-/* Read a whole file into a malloc'd buffer (NUL-terminated, not counted). */
-int cache_read_file(const char *path, void **data, size_t *len);
 
 #endif

@@ -25,6 +25,7 @@
 
 #include "compile/cache.h"
 #include "diag.h"
+#include "util/file.h"
 #include "util/strbuf.h"
 
 extern char **environ;
@@ -300,21 +301,6 @@ static void report(struct diag_list *d, char *out, size_t outlen,
 	free(copy);
 }
 
-static int write_file(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* Run argv; collect its merged stdout/stderr (capped) and exit status. */
 static int run(char *const argv[], struct strbuf *out, int *status)
 {
@@ -394,7 +380,7 @@ int clang_compile(const char *source, size_t len, const char *workdir,
 			 workdir, strerror(-err));
 		goto out;
 	}
-	err = write_file(fd, source, len);
+	err = file_write_all(fd, source, len);
 	if (close(fd) && !err)
 		err = -errno;
 	if (err) {
@@ -429,7 +415,7 @@ int clang_compile(const char *source, size_t len, const char *workdir,
 		err = WIFSIGNALED(status) ? -ECANCELED : -EINVAL;
 		goto out;
 	}
-	err = cache_read_file(dst, obj, objlen);
+	err = file_read(dst, obj, objlen);
 	if (!err && (*objlen < 4 || memcmp(*obj, "\177ELF", 4)))
 		err = -EBADMSG;
 	if (err) {

@@ -11,6 +11,7 @@
 #include "compile/cache.h"
 #include "compile/clang.h"
 #include "gen.h"
+#include "util/file.h"
 
 static int source_of(const struct plan *p, const struct gen_unit *u,
 		     struct strbuf *out, struct diag_list *d)
@@ -64,7 +65,7 @@ static int add_kernel_identity(struct cache_key *k, struct diag_list *d)
 	if (strcmp(btf_path, "/sys/kernel/btf/vmlinux"))
 		return cache_key_add_file_id(k, "btf-file", btf_path);
 	cache_key_add(k, "btf-size", &st.st_size, sizeof(st.st_size));
-	err = cache_read_file("/sys/kernel/notes", &notes, &len);
+	err = file_read("/sys/kernel/notes", &notes, &len);
 	if (err) {
 		struct utsname u;
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "util/strbuf.h"
+#include "util/text.h"
 
 #ifndef RECIPE_DATADIR
 #define RECIPE_DATADIR "/usr/local/share/recipe"
@@ -175,53 +176,6 @@ void catalog_entries_free(struct catalog_entry *v, size_t n)
 	free(v);
 }
 
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t *row = xmalloc((lb + 1) * sizeof(*row));
-	size_t res;
-
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	res = row[lb];
-	free(row);
-	return res;
-}
-
-const char *catalog_suggest(const char *word, const char *const *words, size_t n)
-{
-	const char *best = NULL;
-	size_t best_d = (size_t)-1;
-	/* A third of the word may be wrong, but at least two edits are allowed. */
-	size_t limit = strlen(word) / 3 > 2 ? strlen(word) / 3 : 2;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t dist = distance(word, words[i]);
-
-		if (dist < best_d) {
-			best_d = dist;
-			best = words[i];
-		}
-	}
-	return best_d <= limit ? best : NULL;
-}
-
 /* A bare "name" matching exactly one "category/name". */
 static const struct catalog_entry *find_bare(const struct catalog_entry *v,
 					     size_t n, const char *name,
@@ -252,7 +206,7 @@ static void unknown(struct diag_list *d, const char *name,
 		names[nn++] = v[i].name;
 		names[nn++] = strchr(v[i].name, '/') + 1;
 	}
-	best = catalog_suggest(name, names, nn);
+	best = text_closest(name, names, nn);
 	for (size_t i = 0; best && i < n; i++)
 		if (best == strchr(v[i].name, '/') + 1)
 			best = v[i].name;
@@ -273,14 +227,23 @@ int catalog_resolve(const char *name_or_path, char **path_out,
 	const struct catalog_entry *hit = NULL;
 	struct catalog_entry *v;
 
-	if ((yaml || strchr(name_or_path, '/')) && is_file(name_or_path)) {
-		*path_out = xstrdup(name_or_path);
-		return 0;
-	}
+	/* A .yaml name or an explicit path is a file; anything else a catalogue name. */
 	if (yaml || name_or_path[0] == '/' || name_or_path[0] == '.') {
-		diag_err(d, &(struct diag_at){ .file = name_or_path },
-			 "cannot open: %s", strerror(ENOENT));
-		return -ENOENT;
+		struct stat st;
+		int err = stat(name_or_path, &st) ? -errno
+			  : S_ISREG(st.st_mode) ? 0 : -EINVAL;
+
+		if (!err) {
+			*path_out = xstrdup(name_or_path);
+			return 0;
+		}
+		if (err == -EINVAL)
+			diag_err(d, &(struct diag_at){ .file = name_or_path },
+				 "not a regular file");
+		else
+			diag_err(d, &(struct diag_at){ .file = name_or_path },
+				 "cannot open: %s", strerror(-err));
+		return err;
 	}
 	catalog_list(&v, &n, NULL);
 	for (size_t i = 0; i < n && !hit; i++)

@@ -51,11 +51,5 @@ void catalog_entries_free(struct catalog_entry *v, size_t n);
 char **catalog_dirs(size_t *n);
 void catalog_dirs_free(char **dirs, size_t n);
 
-/*
- * The word of words[0..n) closest to `word` by edit distance, when close
- * enough to be a plausible typo; NULL otherwise. Used for did-you-mean
- * hints on recipe names and YAML keys.
- */
-const char *catalog_suggest(const char *word, const char *const *words, size_t n);
 
 #endif

@@ -24,7 +24,9 @@
 
 #include "load/catalog.h"
 #include "load/yaml_index.h"
+#include "util/file.h"
 #include "util/strbuf.h"
+#include "util/text.h"
 
 /* What libcyaml logged while failing: its message and first position. */
 struct cyaml_log {
@@ -151,7 +153,7 @@ static void unknown_key(struct shape *s, const struct yaml_node *map,
 	for (const cyaml_schema_field_t *f = fields; f->key && nkeys < 64; f++)
 		keys[nkeys++] = f->key;
 	keys_of(&valid, fields, false);
-	best = catalog_suggest(c->key, keys, nkeys);
+	best = text_closest(c->key, keys, nkeys);
 	fail_at(s, c->key_line, c->key_col, "unknown key '%s'%s", c->key, in);
 	if (best)
 		diag_hint(s->d, "did you mean '%s'? valid keys here: %s", best,
@@ -416,35 +418,23 @@ int recipe_load_file(const char *path, struct recipe_file **out,
 		     struct diag_list *d)
 {
 	struct diag_at at = { .file = path };
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	FILE *fp;
-	size_t n;
+	void *text;
+	size_t len;
 	int ret;
 
-	fp = fopen(path, "r");
-	if (!fp) {
-		ret = -errno;
-		diag_err(d, &at, "cannot open: %s", strerror(-ret));
+	ret = file_read(path, &text, &len);
+	if (ret) {
+		diag_err(d, &at, "cannot %s: %s", ret == -EISDIR ? "read" : "open",
+			 strerror(-ret));
 		return ret;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		strbuf_add(&sb, buf, n);
-	if (ferror(fp)) {
-		ret = -EIO;
-		diag_err(d, &at, "cannot read: %s", strerror(EIO));
-		fclose(fp);
-		strbuf_release(&sb);
-		return ret;
-	}
-	fclose(fp);
-	if (strlen(strbuf_str(&sb)) != sb.len) {
+	if (strlen(text) != len) {
 		diag_err(d, &at, "not a text file (contains NUL bytes)");
-		strbuf_release(&sb);
+		free(text);
 		return -EINVAL;
 	}
-	ret = recipe_load_string(path, strbuf_str(&sb), out, d);
-	strbuf_release(&sb);
+	ret = recipe_load_string(path, text, out, d);
+	free(text);
 	return ret;
 }
 

@@ -20,7 +20,9 @@
 
 #include "probes/provider.h"
 #include "probes/tracefs.h"
+#include "util/file.h"
 #include "util/strbuf.h"
+#include "util/text.h"
 
 struct tp_layout {
 	struct tp_format *fmt;
@@ -29,58 +31,22 @@ struct tp_layout {
 
 static const char *const aliases[] = { "t", NULL };
 
-static unsigned edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned *row = xcalloc(lb + 1, sizeof(*row));
-	unsigned result;
-
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned diag = row[0];
-
-		row[0] = (unsigned)i;
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned up = row[j];
-			unsigned best = diag + (a[i - 1] != b[j - 1]);
-
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			if (up + 1 < best)
-				best = up + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	result = row[lb];
-	free(row);
-	return result;
-}
-
 /* The closest existing tracepoint, for a did-you-mean hint. */
 static char *closest(const char *target)
 {
 	char **all = NULL;
 	size_t n = 0;
-	char *best = NULL;
-	unsigned best_d = 4;
+	const char *best;
+	char *found;
 
 	if (tracefs_glob("*:*", &all, &n))
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned dist = edit_distance(target, all[i]);
-
-		if (dist < best_d) {
-			best_d = dist;
-			free(best);
-			best = xstrdup(all[i]);
-		}
-	}
+	best = text_closest(target, (const char *const *)all, n);
+	found = best ? xstrdup(best) : NULL;
 	for (size_t i = 0; i < n; i++)
 		free(all[i]);
 	free(all);
-	return best;
+	return found;
 }
 
 static int tp_expand(const struct provider *p, const char *target,
@@ -111,7 +77,7 @@ static int tp_expand(const struct provider *p, const char *target,
 		if (near)
 			diag_hint(d, "did you mean tracepoint:%s?", near);
 		else
-			diag_hint(d, "`recipe probes` lists what can be probed (or ls %s/events)", root);
+			diag_hint(d, "ls %s/events shows the subsystems and their tracepoints", root);
 		free(near);
 		free(names);
 		return -ENOENT;
@@ -194,21 +160,17 @@ static void tp_free_layout(void *layout)
 static int read_id(const char *root, const char *target, unsigned *id)
 {
 	const char *colon = strchr(target, ':');
-	char path[512], buf[32];
-	ssize_t len;
-	int fd;
+	char *path = xasprintf("%s/events/%.*s/%s/id", root, (int)(colon - target),
+			       target, colon + 1);
+	void *text;
+	size_t len;
+	int err = file_read(path, &text, &len);
 
-	snprintf(path, sizeof(path), "%s/events/%.*s/%s/id", root,
-		 (int)(colon - target), target, colon + 1);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -EIO;
-	buf[len] = '\0';
-	*id = (unsigned)strtoul(buf, NULL, 10);
+	free(path);
+	if (err)
+		return err;
+	*id = (unsigned)strtoul(text, NULL, 10);
+	free(text);
 	return 0;
 }
 

@@ -84,28 +84,3 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	}
 	return 1;
 }
-
-/* Signed division and remainder: BPF has only unsigned ones before cpu v4. */
-static __always_inline __s64 rcp_sdiv(__s64 a, __s64 b)
-{
-	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
-	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
-	__u64 q;
-
-	if (!ub)
-		return 0;
-	q = ua / ub;
-	return (a < 0) != (b < 0) ? -(__s64)q : (__s64)q;
-}
-
-static __always_inline __s64 rcp_smod(__s64 a, __s64 b)
-{
-	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
-	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
-	__u64 r;
-
-	if (!ub)
-		return a;
-	r = ua % ub;
-	return a < 0 ? -(__s64)r : (__s64)r;
-}

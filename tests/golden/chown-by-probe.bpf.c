@@ -162,31 +162,6 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
-/* Signed division and remainder: BPF has only unsigned ones before cpu v4. */
-static __always_inline __s64 rcp_sdiv(__s64 a, __s64 b)
-{
-	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
-	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
-	__u64 q;
-
-	if (!ub)
-		return 0;
-	q = ua / ub;
-	return (a < 0) != (b < 0) ? -(__s64)q : (__s64)q;
-}
-
-static __always_inline __s64 rcp_smod(__s64 a, __s64 b)
-{
-	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
-	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
-	__u64 r;
-
-	if (!ub)
-		return a;
-	r = ua % ub;
-	return a < 0 ? -(__s64)r : (__s64)r;
-}
-
 /* The map key: one member per key expression, then the bucket slot if any. */
 struct rcp_key {
 	__u32 k0;	/* attach point index */
@@ -257,10 +232,10 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/chown-by-probe.yaml"
 	rcp_key.k0 = ((__u64)(rcp_probe_idx));
-#line 261 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 236 "tests/golden/chown-by-probe.yaml.bpf.c"
 #line 15 "tests/golden/chown-by-probe.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u64)(ctx->user)));
-#line 264 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 239 "tests/golden/chown-by-probe.yaml.bpf.c"
 	{
 		struct rcp_minmax rcp_zero = {};
 		struct rcp_minmax *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);
@@ -293,10 +268,10 @@ int rcp_prog_1(struct rcp_record_1 *ctx)
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/chown-by-probe.yaml"
 	rcp_key.k0 = ((__u64)(rcp_probe_idx));
-#line 297 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 272 "tests/golden/chown-by-probe.yaml.bpf.c"
 #line 15 "tests/golden/chown-by-probe.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u64)(ctx->user)));
-#line 300 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 275 "tests/golden/chown-by-probe.yaml.bpf.c"
 	{
 		struct rcp_minmax rcp_zero = {};
 		struct rcp_minmax *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);

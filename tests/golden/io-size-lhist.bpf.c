@@ -162,31 +162,6 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
-/* Signed division and remainder: BPF has only unsigned ones before cpu v4. */
-static __always_inline __s64 rcp_sdiv(__s64 a, __s64 b)
-{
-	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
-	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
-	__u64 q;
-
-	if (!ub)
-		return 0;
-	q = ua / ub;
-	return (a < 0) != (b < 0) ? -(__s64)q : (__s64)q;
-}
-
-static __always_inline __s64 rcp_smod(__s64 a, __s64 b)
-{
-	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
-	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
-	__u64 r;
-
-	if (!ub)
-		return a;
-	r = ua % ub;
-	return a < 0 ? -(__s64)r : (__s64)r;
-}
-
 /* The map key: one member per key expression, then the bucket slot if any. */
 struct rcp_key {
 	__u32 rcp_slot;
@@ -264,11 +239,11 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 11 "tests/golden/io-size-lhist.yaml"
 	if (!((__s64)((__s64)(((__s64)((__u64)((__u32)(ctx->bytes)) >= (__u64)(rcp_cfg.p0))) && ((__s64)((__s64)((__s64)((__u64)(ctx->sector))) > (__s64)(rcp_cfg.p1)))))))
 		return 0;
-#line 268 "tests/golden/io-size-lhist.yaml.bpf.c"
+#line 243 "tests/golden/io-size-lhist.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 14 "tests/golden/io-size-lhist.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u32)(ctx->bytes)));
-#line 272 "tests/golden/io-size-lhist.yaml.bpf.c"
+#line 247 "tests/golden/io-size-lhist.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_linear_slot(rcp_value, 0LL, 131072LL, 8192ULL);
 	{
 		__u64 rcp_zero = 0;

@@ -162,31 +162,6 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
-/* Signed division and remainder: BPF has only unsigned ones before cpu v4. */
-static __always_inline __s64 rcp_sdiv(__s64 a, __s64 b)
-{
-	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
-	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
-	__u64 q;
-
-	if (!ub)
-		return 0;
-	q = ua / ub;
-	return (a < 0) != (b < 0) ? -(__s64)q : (__s64)q;
-}
-
-static __always_inline __s64 rcp_smod(__s64 a, __s64 b)
-{
-	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
-	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
-	__u64 r;
-
-	if (!ub)
-		return a;
-	r = ua % ub;
-	return a < 0 ? -(__s64)r : (__s64)r;
-}
-
 /* The map key: one member per key expression, then the bucket slot if any. */
 struct rcp_key {
 	__s64 k0;
@@ -257,11 +232,11 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 10 "tests/golden/read-errors-by-errno.yaml"
 	if (!((__s64)((__s64)((__s64)((__s64)(ctx->ret)) < (__s64)((__s64)0LL)))))
 		return 0;
-#line 261 "tests/golden/read-errors-by-errno.yaml.bpf.c"
+#line 236 "tests/golden/read-errors-by-errno.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/read-errors-by-errno.yaml"
 	rcp_key.k0 = ((__s64)(-(__s64)((__s64)(ctx->ret))));
-#line 265 "tests/golden/read-errors-by-errno.yaml.bpf.c"
+#line 240 "tests/golden/read-errors-by-errno.yaml.bpf.c"
 	{
 		__u64 rcp_zero = 0;
 		__u64 *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);

@@ -15,6 +15,7 @@
 
 #include "compile/cache.h"
 #include "diag.h"
+#include "util/file.h"
 #include "util/strbuf.h"
 
 static void hex_of(char hex[CACHE_HEX_LEN + 1], int nparts, ...)
@@ -164,7 +165,7 @@ static void test_key_file_contents(void **state)
 	cache_key_hex(&k, b);
 	assert_string_not_equal(a, b);
 
-	assert_int_equal(cache_read_file(f, &data, &len), 0);
+	assert_int_equal(file_read(f, &data, &len), 0);
 	assert_int_equal(len, sizeof(big));
 	assert_memory_equal(data, big, sizeof(big));
 	assert_int_equal(((char *)data)[len], '\0');
@@ -175,7 +176,7 @@ static void test_key_file_contents(void **state)
 		cache_key_init(&k);
 		assert_int_equal(cache_key_add_file(&k, "btf", btf), 0);
 		cache_key_hex(&k, a);
-		assert_int_equal(cache_read_file(btf, &data, &len), 0);
+		assert_int_equal(file_read(btf, &data, &len), 0);
 		cache_key_init(&k);
 		cache_key_add(&k, "btf", data, len);
 		cache_key_hex(&k, b);
@@ -186,7 +187,7 @@ static void test_key_file_contents(void **state)
 	unlink(f);
 	cache_key_init(&k);
 	assert_int_equal(cache_key_add_file(&k, "blob", f), -ENOENT);
-	assert_int_equal(cache_read_file(f, &data, &len), -ENOENT);
+	assert_int_equal(file_read(f, &data, &len), -ENOENT);
 	assert_null(data);
 	free(f);
 	rmdir(tmpl);

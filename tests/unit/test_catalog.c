@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "load/catalog.h"
+#include "util/text.h"
 
 #ifndef RECIPE_DATADIR
 #define RECIPE_DATADIR "/usr/local/share/recipe"
@@ -218,11 +219,11 @@ static void test_suggest(void **state)
 	const char *words[] = { "summary", "description", "filter", "map" };
 
 	(void)state;
-	assert_string_equal(catalog_suggest("filtr", words, 4), "filter");
-	assert_string_equal(catalog_suggest("sumary", words, 4), "summary");
-	assert_string_equal(catalog_suggest("mpa", words, 4), "map");
-	assert_null(catalog_suggest("aggregate", words, 4));
-	assert_null(catalog_suggest("x", words, 0));
+	assert_string_equal(text_closest("filtr", words, 4), "filter");
+	assert_string_equal(text_closest("sumary", words, 4), "summary");
+	assert_string_equal(text_closest("mpa", words, 4), "map");
+	assert_null(text_closest("aggregate", words, 4));
+	assert_null(text_closest("x", words, 0));
 }
 
 int main(void)
