@@ -107,8 +107,10 @@ int cache_dir(char **out, struct diag_list *d)
 		free(dir);
 		return -EPERM;
 	}
-	*out = dir;
-	return 0;
+	/* Absolute, so paths built on it can never read as a clang option. */
+	*out = realpath(dir, NULL);
+	free(dir);
+	return *out ? 0 : -errno;
 }
 
 void cache_key_init(struct cache_key *k)

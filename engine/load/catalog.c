@@ -75,19 +75,23 @@ char **catalog_dirs(size_t *n)
 	}
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (len > 0) {
-		char *src;
-
-		char *dir;
+		/* A build tree (build/recipe) and a relocated install (bin/recipe). */
+		static const char *const beside[] = { "../recipes", "../share/recipe/recipes" };
+		const char *bindir;
 
 		exe[len] = 0;
-		/* Resolved, so messages and #line directives show a clean path. */
-		dir = xasprintf("%s/../recipes", dirname(exe));
-		src = realpath(dir, NULL);
-		free(dir);
-		if (src && is_dir(src))
-			add_dir(&dirs, n, src);
-		else
-			free(src);
+		bindir = dirname(exe);
+		for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+			char *dir = xasprintf("%s/%s", bindir, beside[i]);
+			/* Resolved, so messages and #line directives show a clean path. */
+			char *real = realpath(dir, NULL);
+
+			free(dir);
+			if (real && is_dir(real))
+				add_dir(&dirs, n, real);
+			else
+				free(real);
+		}
 	}
 	return dirs;
 }

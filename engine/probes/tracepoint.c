@@ -67,9 +67,11 @@ static int tp_expand(const struct provider *p, const char *target,
 		return -EINVAL;
 	}
 	err = tracefs_glob(target, &names, &count);
-	if (err)
-		return diag_err(d, at, "cannot list tracepoints under %s/events: %s",
-				root, strerror(-err));
+	if (err) {
+		diag_err(d, at, "cannot list tracepoints under %s/events: %s", root,
+			 strerror(-err));
+		return err;
+	}
 	if (!count) {
 		char *near = closest(target);
 
@@ -194,9 +196,10 @@ static int tp_attach(struct attach_point *ap, struct bpf_program *prog,
 	if (err)
 		return err;
 	err = read_id(root, ap->target, &id);
-	if (err)
-		return diag_err(d, NULL, "%s: cannot read its id: %s", ap->display,
-				strerror(-err));
+	if (err) {
+		diag_err(d, NULL, "%s: cannot read its id: %s", ap->display, strerror(-err));
+		return err;
+	}
 	attr.config = id;
 	pfd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1,
 			   PERF_FLAG_FD_CLOEXEC);
@@ -211,7 +214,8 @@ static int tp_attach(struct attach_point *ap, struct bpf_program *prog,
 	err = libbpf_get_error(link);
 	if (err) {
 		close(pfd);
-		return diag_err(d, NULL, "%s: attach: %s", ap->display, strerror(-err));
+		diag_err(d, NULL, "%s: attach: %s", ap->display, strerror(-err));
+		return err;
 	}
 	out->link = link;
 	out->perf_fd = pfd;
