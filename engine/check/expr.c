@@ -1025,9 +1025,11 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 		diag_hint(d, "the only function is str(ptr[, maxlen])");
 		return -EINVAL;
 	}
-	if (e->nargs < 1 || e->nargs > 2)
-		return err_at(d, &e->src, e->off, "str() takes 1 or 2 arguments, got %u",
-			      e->nargs);
+	if (e->nargs < 1 || e->nargs > 2) {
+		err_at(d, &e->src, e->off, "str() takes 1 or 2 arguments, got %u", e->nargs);
+		diag_hint(d, "str(ptr) or str(ptr, maxlen), e.g. str(args.filename, 128)");
+		return -EINVAL;
+	}
 	for (unsigned i = 0; i < e->nargs; i++)
 		if (check_node(e->args[i], env, d))
 			ret = -EINVAL;
@@ -1039,6 +1041,8 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 		err_at(d, &ptr->src, ptr->off, "str() needs a pointer, got %s", tn);
 		if (ptr->type.kind == TY_STR)
 			diag_hint(d, "this is already a string; use it without str()");
+		else
+			diag_hint(d, "str() reads the string a pointer field points to, e.g. str(args.filename)");
 		return -EINVAL;
 	}
 	e->maxlen = STR_DEFAULT;

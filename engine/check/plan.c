@@ -241,14 +241,18 @@ static void build_aggregate(struct plan *p, struct diag_list *d)
 			}
 		}
 		at = at_path(p, "aggregate.step");
-		if (ok && p->lstep <= 0)
+		if (ok && p->lstep <= 0) {
 			diag_err(d, &at, "lhist step must be positive");
-		else if (ok && p->lmax <= p->lmin)
+			diag_hint(d, "min: 0, max: 100, step: 10 makes ten buckets of 10");
+		} else if (ok && p->lmax <= p->lmin) {
 			diag_err(d, &at, "lhist max (%" PRId64 ") must be greater than min (%" PRId64 ")",
 				 p->lmax, p->lmin);
-		else if (ok && ((uint64_t)p->lmax - (uint64_t)p->lmin) / (uint64_t)p->lstep >
-				       MAX_LHIST_BUCKETS)
+			diag_hint(d, "values from min up to max are bucketed; below and above get a bucket each");
+		} else if (ok && ((uint64_t)p->lmax - (uint64_t)p->lmin) / (uint64_t)p->lstep >
+				      MAX_LHIST_BUCKETS) {
 			diag_err(d, &at, "lhist has more than %d buckets", MAX_LHIST_BUCKETS);
+			diag_hint(d, "use a larger step, or hist for a power-of-two histogram");
+		}
 	} else {
 		for (int i = 0; i < 3; i++) {
 			const char *v = i == 0 ? ra->min : i == 1 ? ra->max : ra->step;

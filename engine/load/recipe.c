@@ -232,6 +232,7 @@ static void check_value(struct shape *s, const struct yaml_node *n,
 	if (is_empty(n) && v->type != CYAML_STRING) {
 		fail_at(s, n->key_line, n->key_col, "'%s' is empty; it must be %s",
 			n->path, want);
+		diag_hint(s->d, "docs/recipe-format.md shows what '%s' holds", n->path);
 		return;
 	}
 	switch (v->type) {
@@ -244,10 +245,12 @@ static void check_value(struct shape *s, const struct yaml_node *n,
 				  "give a single value, or quote it if it starts with '['");
 		} else if (n->text_len < v->string.min) {
 			fail_at(s, n->line, n->col, "'%s' is empty", n->path);
+			diag_hint(s->d, "give it a value, or leave the key out if it is optional");
 		} else if (v->string.max != CYAML_UNLIMITED &&
 			   n->text_len > v->string.max) {
 			fail_at(s, n->line, n->col, "'%s' is longer than %u characters",
 				n->path, v->string.max);
+			diag_hint(s->d, "shorten it");
 		}
 		return;
 	case CYAML_MAPPING:
@@ -270,6 +273,8 @@ static void check_value(struct shape *s, const struct yaml_node *n,
 			fail_at(s, n->line, n->col, "'%s' needs at least %u entr%s",
 				n->path, v->sequence.min,
 				v->sequence.min == 1 ? "y" : "ies");
+			diag_hint(s->d, "e.g. %s: [...], one entry per item; docs/recipe-format.md",
+				  n->key);
 		} else if (n->nchildren > v->sequence.max) {
 			const struct yaml_node *c = n->child;
 
@@ -278,6 +283,7 @@ static void check_value(struct shape *s, const struct yaml_node *n,
 			fail_at(s, c->line, c->col,
 				"'%s' has %u entries; at most %u are allowed",
 				n->path, n->nchildren, v->sequence.max);
+			diag_hint(s->d, "remove the entries from this one on");
 		}
 		for (const struct yaml_node *c = n->child; c; c = c->next)
 			check_value(s, c, v->sequence.entry);

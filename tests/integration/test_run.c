@@ -376,7 +376,11 @@ static void test_check_bad(void **state)
 			strbuf_addf(&fails, "%s: stderr lacks '%s'\n", files[i], loc);
 		if (!strstr(err, substr))
 			strbuf_addf(&fails, "%s: stderr lacks '%s'\n", files[i], substr);
-		if (rc != 1 || !strstr(err, loc) || !strstr(err, substr))
+		/* Every error says what to do about it. */
+		if (!strstr(err, "\n  hint: "))
+			strbuf_addf(&fails, "%s: no hint\n", files[i]);
+		if (rc != 1 || !strstr(err, loc) || !strstr(err, substr) ||
+		    !strstr(err, "\n  hint: "))
 			strbuf_addf(&fails, "    stderr was: %s\n", err);
 		free(loc);
 		hproc_free(&p);
