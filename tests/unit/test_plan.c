@@ -572,22 +572,22 @@ static void test_lhist_bounds(void **state)
 	build_err(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
 		"aggregate: {type: lhist, value: args.bytes, min: 0, max: 100, step: 0}\n",
-		NULL, 5, 69, "lhist step must be positive", NULL);
+		NULL, 5, 69, "lhist step must be positive", "ten buckets of 10");
 	done(&b);
 	build_err(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
 		"aggregate: {type: lhist, value: args.bytes, min: 0, max: 100, step: -5}\n",
-		NULL, 5, 69, "lhist step must be positive", NULL);
+		NULL, 5, 69, "lhist step must be positive", "ten buckets of 10");
 	done(&b);
 	build_err(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
 		"aggregate: {type: lhist, value: args.bytes, min: 10, max: 10, step: 1}\n",
-		NULL, 5, 69, "lhist max (10) must be greater than min (10)", NULL);
+		NULL, 5, 69, "lhist max (10) must be greater than min (10)", "below and above");
 	done(&b);
 	build_err(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
 		"aggregate: {type: lhist, value: args.bytes, min: 0, max: 1001, step: 1}\n",
-		NULL, 5, 70, "lhist has more than 1000 buckets", NULL);
+		NULL, 5, 70, "lhist has more than 1000 buckets", "larger step");
 	done(&b);
 	build_err(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
@@ -634,7 +634,7 @@ static void test_lhist_bucket_limit_no_overflow(void **state)
 		"  min: -9000000000000000000\n"
 		"  max: 9000000000000000000\n"
 		"  step: 9000000000000000\n", NULL,			/* 10 */
-		10, 9, "lhist has more than 1000 buckets", NULL);
+		10, 9, "lhist has more than 1000 buckets", "larger step");
 	done(&b);
 }
 
