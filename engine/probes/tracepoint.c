@@ -67,6 +67,11 @@ static int tp_expand(const struct provider *p, const char *target,
 		return -EINVAL;
 	}
 	err = tracefs_glob(target, &names, &count);
+	if (err == -EACCES || err == -EPERM) {
+		diag_err(d, at, "listing tracepoints needs root (%s is root-only)", root);
+		diag_hint(d, "sudo recipe ...");
+		return err;
+	}
 	if (err) {
 		diag_err(d, at, "cannot list tracepoints under %s/events: %s", root,
 			 strerror(-err));

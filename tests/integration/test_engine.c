@@ -184,6 +184,43 @@ static void test_json_report(void **state)
 	json_object_put(doc);
 }
 
+/*
+ * What every BPF command needs, missing: one clear error, exit 3, and
+ * nothing compiled or loaded. Not root is tested through setpriv(1).
+ */
+static void test_environment_errors(void **state)
+{
+	static const struct {
+		const char *env, *value, *says;
+		bool as_nobody;
+	} cases[] = {
+		{ "RECIPE_VMLINUX_BTF", "/nonexistent/vmlinux", "no kernel BTF at /nonexistent/vmlinux", false },
+		{ "RECIPE_CLANG", "/nonexistent/clang", "clang not found", false },
+		{ NULL, NULL, "recipe run needs root", true },
+	};
+	struct fixture *f = *state;
+
+	HARNESS_REQUIRE_ROOT();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *run[] = { harness_paths.recipe, "run", "fs/read-errors", "-d", "1", NULL };
+		char *nobody[] = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+				   harness_paths.recipe, "run", "fs/read-errors", "-d", "1", NULL };
+		__u32 baseline = harness_bpf_max_prog_id();
+
+		if (cases[i].env)
+			setenv(cases[i].env, cases[i].value, 1);
+		hproc_free(&f->rec);
+		HASSERT_EQ(&f->rec, hproc_run(&f->rec, cases[i].as_nobody ? nobody : run,
+					      HARNESS_RUN_TIMEOUT_MS), 3);
+		if (cases[i].env)
+			unsetenv(cases[i].env);
+		HASSERT(&f->rec, strstr(strbuf_str(&f->rec.err), cases[i].says));
+		HASSERT(&f->rec, strstr(strbuf_str(&f->rec.err), "\n  hint: "));
+		HASSERT(&f->rec, !strstr(strbuf_str(&f->rec.err), "Attached "));
+		HASSERT_EQ(&f->rec, harness_rcp_progs(baseline, NULL), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +228,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_param_filters_and_shares_object, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm_prints_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_environment_errors, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/engine", tests, NULL, NULL);
