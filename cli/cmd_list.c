@@ -49,6 +49,13 @@ static char *why_not_runnable(const char *path)
 	char *why = NULL;
 
 	if (!cli_load_plan(path, &opts, &rf, &p, &d)) {
+		/* Checks pass, but can this kernel attach every probe type it uses? */
+		for (size_t i = 0; i < p->npoints && !why; i++) {
+			const char *reason = NULL;
+
+			if (!p->points[i].provider->available(&reason))
+				why = xasprintf("%s: %s", p->points[i].display, reason);
+		}
 		plan_free(p);
 		recipe_file_free(rf);
 	}

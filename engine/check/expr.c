@@ -864,6 +864,8 @@ static int check_field(struct expr *e, const struct expr_env *env, struct diag_l
 		err_at(d, &e->src, e->op_off, "%s has no field '%s'", desc, e->name);
 		if (names && *names)
 			diag_hint(d, "available fields: %s", names);
+		else
+			diag_hint(d, "this probe has no args; builtins such as comm, pid and cpu still work");
 		return -EINVAL;
 	}
 	if (ret < 0)

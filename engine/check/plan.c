@@ -303,9 +303,12 @@ static void build_points(struct plan *p, struct diag_list *d)
 
 		snprintf(path, sizeof(path), "probes[%u]", i);
 		at = at_path(p, path);
+		size_t first = p->npoints;
+
 		prov = provider_for_spec(r->probes[i], &target, &at, d);
-		if (prov)
-			prov->expand(prov, target, &at, &p->points, &p->npoints, d);
+		if (prov && !prov->expand(prov, target, &at, &p->points, &p->npoints, d))
+			for (size_t j = first; j < p->npoints; j++)
+				p->points[j].at = at;
 	}
 }
 

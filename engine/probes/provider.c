@@ -9,10 +9,15 @@
 
 #include "util/strbuf.h"
 
-extern const struct provider provider_tracepoint;
+extern const struct provider provider_tracepoint, provider_profile,
+	provider_interval, provider_software, provider_hardware;
 
 const struct provider *const providers[] = {
 	&provider_tracepoint,
+	&provider_profile,
+	&provider_interval,
+	&provider_software,
+	&provider_hardware,
 	NULL,
 };
 
@@ -67,4 +72,13 @@ void attach_point_release(struct attach_point *ap)
 	free(ap->target);
 	free(ap->display);
 	memset(ap, 0, sizeof(*ap));
+}
+
+void attach_set_add(struct attach_set *set, struct bpf_link *link, int perf_fd)
+{
+	if (set->n == set->cap) {
+		set->cap = set->cap ? set->cap * 2 : 16;
+		set->v = xrealloc(set->v, set->cap * sizeof(*set->v));
+	}
+	set->v[set->n++] = (struct attached){ .link = link, .perf_fd = perf_fd };
 }

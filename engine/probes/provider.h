@@ -27,13 +27,22 @@ struct attach_point {
 	char *target;		/* provider syntax, e.g. "block:block_rq_issue" */
 	char *display;		/* "tracepoint:block:block_rq_issue", printed for `probe` */
 	void *layout;		/* provider's lazily loaded field layout, or NULL */
+	struct diag_at at;	/* the probe spec in the recipe, for attach errors */
 };
 
-/* An attached point, owned by the session. */
+/* One attachment, owned by the session. */
 struct attached {
 	struct bpf_link *link;
 	int perf_fd;		/* perf event to disable at stop, or -1 */
 };
+
+/* A session's attachments: one attach point may need several (one per CPU). */
+struct attach_set {
+	struct attached *v;
+	size_t n, cap;
+};
+
+void attach_set_add(struct attach_set *set, struct bpf_link *link, int perf_fd);
 
 struct provider {
 	const char *name;		/* "tracepoint" */
@@ -56,11 +65,12 @@ struct provider {
 	const char *(*field_names)(struct attach_point *ap);
 	/*
 	 * Attach prog at ap, telling the program which point fired through
-	 * the BPF cookie. Returns 0 and fills *out, or -errno with a
-	 * diagnostic that says why and what to do.
+	 * the BPF cookie; every attachment made is added to `set` (also on
+	 * failure, so the caller can release them). Returns 0, or -errno
+	 * with a diagnostic that says why and what to do.
 	 */
 	int (*attach)(struct attach_point *ap, struct bpf_program *prog,
-		      unsigned long long cookie, struct attached *out,
+		      unsigned long long cookie, struct attach_set *set,
 		      struct diag_list *d);
 	/* Can this kernel attach this type at all? Sets *why when not. */
 	bool (*available)(const char **why);

@@ -182,7 +182,7 @@ static int read_id(const char *root, const char *target, unsigned *id)
 }
 
 static int tp_attach(struct attach_point *ap, struct bpf_program *prog,
-		     unsigned long long cookie, struct attached *out,
+		     unsigned long long cookie, struct attach_set *set,
 		     struct diag_list *d)
 {
 	LIBBPF_OPTS(bpf_perf_event_opts, opts, .bpf_cookie = cookie);
@@ -202,7 +202,7 @@ static int tp_attach(struct attach_point *ap, struct bpf_program *prog,
 		return err;
 	err = read_id(root, ap->target, &id);
 	if (err) {
-		diag_err(d, NULL, "%s: cannot read its id: %s", ap->display, strerror(-err));
+		diag_err(d, &ap->at, "%s: cannot read its id: %s", ap->display, strerror(-err));
 		return err;
 	}
 	attr.config = id;
@@ -210,7 +210,7 @@ static int tp_attach(struct attach_point *ap, struct bpf_program *prog,
 			   PERF_FLAG_FD_CLOEXEC);
 	if (pfd < 0) {
 		err = -errno;
-		diag_err(d, NULL, "%s: perf_event_open: %s", ap->display, strerror(-err));
+		diag_err(d, &ap->at, "%s: perf_event_open: %s", ap->display, strerror(-err));
 		if (err == -EACCES || err == -EPERM)
 			diag_hint(d, "run as root (or with CAP_PERFMON and CAP_BPF)");
 		return err;
@@ -219,11 +219,10 @@ static int tp_attach(struct attach_point *ap, struct bpf_program *prog,
 	err = libbpf_get_error(link);
 	if (err) {
 		close(pfd);
-		diag_err(d, NULL, "%s: attach: %s", ap->display, strerror(-err));
+		diag_err(d, &ap->at, "%s: attach: %s", ap->display, strerror(-err));
 		return err;
 	}
-	out->link = link;
-	out->perf_fd = pfd;
+	attach_set_add(set, link, pfd);
 	return 0;
 }
 

@@ -29,8 +29,7 @@
 struct session {
 	const struct plan *plan;
 	struct bpf_object *obj;
-	struct attached *links;
-	size_t nlinks;
+	struct attach_set links;
 	bool stopped;
 };
 
@@ -172,7 +171,6 @@ int session_attach(struct session *s, struct diag_list *d)
 	const struct plan *p = s->plan;
 	int err = 0;
 
-	s->links = xcalloc(p->npoints, sizeof(*s->links));
 	for (size_t i = 0; i < p->npoints && !err; i++) {
 		struct attach_point *ap = &p->points[i];
 		char name[32];
@@ -184,9 +182,7 @@ int session_attach(struct session *s, struct diag_list *d)
 			err = diag_err(d, NULL, "internal: program %s is missing", name);
 			break;
 		}
-		err = ap->provider->attach(ap, prog, i, &s->links[s->nlinks], d);
-		if (!err)
-			s->nlinks++;
+		err = ap->provider->attach(ap, prog, i, &s->links, d);
 	}
 	if (err)
 		release_links(s, true);
@@ -195,16 +191,16 @@ int session_attach(struct session *s, struct diag_list *d)
 
 size_t session_attached(const struct session *s)
 {
-	return s->nlinks;
+	return s->links.n;
 }
 
 void session_stop(struct session *s)
 {
 	if (s->stopped)
 		return;
-	for (size_t i = 0; i < s->nlinks; i++)
-		if (s->links[i].perf_fd >= 0)
-			ioctl(s->links[i].perf_fd, PERF_EVENT_IOC_DISABLE, 0);
+	for (size_t i = 0; i < s->links.n; i++)
+		if (s->links.v[i].perf_fd >= 0)
+			ioctl(s->links.v[i].perf_fd, PERF_EVENT_IOC_DISABLE, 0);
 	s->stopped = true;
 }
 
@@ -291,11 +287,11 @@ static void release_links(struct session *s, bool defer)
 	int handoff = -1;
 
 	session_stop(s);
-	if (defer && s->nlinks > DEFER_RELEASE_OVER)
+	if (defer && s->links.n > DEFER_RELEASE_OVER)
 		handoff = release_in_child();
-	for (size_t i = 0; i < s->nlinks; i++)
-		bpf_link__destroy(s->links[i].link);
-	s->nlinks = 0;
+	for (size_t i = 0; i < s->links.n; i++)
+		bpf_link__destroy(s->links.v[i].link);
+	s->links.n = 0;
 	if (handoff >= 0)
 		close(handoff);
 }
@@ -305,7 +301,7 @@ void session_close(struct session *s, bool defer)
 	if (!s)
 		return;
 	release_links(s, defer);
-	free(s->links);
+	free(s->links.v);
 	bpf_object__close(s->obj);
 	free(s);
 }

@@ -25,8 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DIO_CHUNK	(1024 * 1024)
@@ -40,7 +43,9 @@ static void usage(void)
 		"usage: rcp-wl [--wait-stdin] read COUNT SIZE\n"
 		"       rcp-wl [--wait-stdin] badread COUNT\n"
 		"       rcp-wl [--wait-stdin] getppid COUNT\n"
-		"       rcp-wl [--wait-stdin] dio-write BYTES PATH\n");
+		"       rcp-wl [--wait-stdin] dio-write BYTES PATH\n"
+		"       rcp-wl [--wait-stdin] spin MILLISECONDS\n"
+		"       rcp-wl [--wait-stdin] touch PAGES\n");
 	exit(2);
 }
 
@@ -210,6 +215,65 @@ static int wl_dio_write(long long bytes, const char *path)
 	_exit(0);
 }
 
+/*
+ * The busy loop spin samples land in: a function of its own, kept out
+ * of line so a user stack names it.
+ */
+__attribute__((noinline)) static void rcp_wl_spin_loop(long long ms)
+{
+	struct timespec start, now;
+	volatile unsigned long long sink = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		for (int i = 0; i < 100000; i++)
+			sink += (unsigned long long)i;
+		clock_gettime(CLOCK_MONOTONIC, &now);	/* vDSO: no system call */
+	} while ((now.tv_sec - start.tv_sec) * 1000LL +
+		 (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+}
+
+/*
+ * Under comm "rcp-wl-spin", pinned to CPU 0: burn the CPU for MS
+ * milliseconds without a system call (the clock is read through the
+ * vDSO), then exit_group(0). A 99 Hz profile of it sees about 99
+ * samples a second.
+ */
+static int wl_spin(long long ms)
+{
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		die("sched_setaffinity");
+	handshake();
+	rename_self("rcp-wl-spin");
+	rcp_wl_spin_loop(ms);
+	_exit(0);
+}
+
+/*
+ * Under comm "rcp-wl-touch": write one byte to each of PAGES fresh pages
+ * of an anonymous mapping made before the rename, then exit_group(0).
+ * Each first write faults once, so the page-faults event fires at least
+ * PAGES times under this comm (exit may add a few more).
+ */
+static int wl_touch(long long pages)
+{
+	long size = sysconf(_SC_PAGESIZE);
+	char *mem = mmap(NULL, (size_t)(pages * size), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED)
+		die("mmap");
+	handshake();
+	rename_self("rcp-wl-touch");
+	for (long long i = 0; i < pages; i++)
+		((volatile char *)mem)[i * size] = 1;
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -234,6 +298,10 @@ int main(int argc, char **argv)
 		return wl_getppid(parse_count("COUNT", argv[0], LLONG_MAX));
 	if (!strcmp(cmd, "dio-write") && argc == 2)
 		return wl_dio_write(parse_count("BYTES", argv[0], LLONG_MAX), argv[1]);
+	if (!strcmp(cmd, "spin") && argc == 1)
+		return wl_spin(parse_count("MILLISECONDS", argv[0], 3600000));
+	if (!strcmp(cmd, "touch") && argc == 1)
+		return wl_touch(parse_count("PAGES", argv[0], 1LL << 24));
 	usage();
 	return 2;
 }
