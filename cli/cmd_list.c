@@ -53,7 +53,7 @@ static char *why_not_runnable(const char *path)
 		for (size_t i = 0; i < p->npoints && !why; i++) {
 			const char *reason = NULL;
 
-			if (!p->points[i].provider->available(&reason))
+			if (!provider_available(p->points[i].provider, &reason))
 				why = xasprintf("%s: %s", p->points[i].display, reason);
 		}
 		plan_free(p);

@@ -21,6 +21,13 @@ const struct provider *const providers[] = {
 	NULL,
 };
 
+static bool ask_provider(const struct provider *p, const char **why)
+{
+	return p->available(why);
+}
+
+bool (*provider_available)(const struct provider *p, const char **why) = ask_provider;
+
 const struct provider *provider_find(const char *name)
 {
 	for (size_t i = 0; providers[i]; i++) {

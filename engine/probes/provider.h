@@ -17,6 +17,7 @@
 
 #include "diag.h"
 #include "probes/field.h"
+#include "util/strbuf.h"
 
 struct bpf_program;
 struct bpf_link;
@@ -75,7 +76,29 @@ struct provider {
 	/* Can this kernel attach this type at all? Sets *why when not. */
 	bool (*available)(const char **why);
 	void (*free_layout)(void *layout);
+	/*
+	 * List what can be probed: call cb with each "type:target" matching
+	 * glob (fnmatch on the whole spec; NULL for all). 0 or -errno.
+	 */
+	int (*list)(const struct provider *p, const char *glob,
+		    int (*cb)(const char *spec, void *ctx), void *ctx);
+	/*
+	 * Append one line per arg of ap, "    TYPE NAME\n", for `recipe
+	 * probes -v`. NULL when the type has no args.
+	 */
+	int (*describe)(struct attach_point *ap, struct strbuf *out);
+	/*
+	 * Another type that takes the same targets and offers the same args
+	 * (kprobe and fentry): used when this one cannot attach here.
+	 */
+	const char *fallback;
 };
+
+/*
+ * Whether the kernel can attach p (p->available), through one indirect
+ * call so unit tests can fake what a kernel offers.
+ */
+extern bool (*provider_available)(const struct provider *p, const char **why);
 
 /*
  * Split "type:target" and find the provider (by name or alias).
