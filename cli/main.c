@@ -35,6 +35,10 @@ static const struct cli_cmd commands[] = {
 	  "  -c, --cmd 'CMD ARGS' run CMD once attached, trace only it, stop when it exits\n"
 	  "  -f, --format FMT     text (default, bpftrace's layout) or json\n",
 	  cmd_run },
+	{ "probes", "[-v] [PATTERN]",
+	  "list what can be probed here, by type (PATTERN: a glob such as 'tracepoint:block:*')",
+	  "  -v, --verbose        also each probe's args and their types\n",
+	  cmd_probes },
 	{ "check", "FILE.yaml|NAME...",
 	  "check recipes: load, check, render, compile and verifier-load, without attaching",
 	  "",

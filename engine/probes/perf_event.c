@@ -10,6 +10,7 @@
  * reported plainly at check time (`recipe list`) and at attach time.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,6 +299,38 @@ static int perf_attach(struct attach_point *ap, struct bpf_program *prog,
 	return err;
 }
 
+/* profile and interval take any rate: list their forms. */
+static int timer_list(const struct provider *p, const char *glob,
+		      int (*cb)(const char *spec, void *ctx), void *ctx)
+{
+	static const char *const forms[] = { "hz:N", "s:N", "ms:N", "us:N" };
+	int err = 0;
+
+	for (size_t i = !strcmp(p->name, "interval"); i < 4 && !err; i++)
+		if (!glob || !fnmatch(glob, forms[i], 0)) {
+			char *spec = xasprintf("%s:%s", p->name, forms[i]);
+
+			err = cb(spec, ctx);
+			free(spec);
+		}
+	return err;
+}
+
+static int event_list(const struct provider *p, const char *glob,
+		      int (*cb)(const char *spec, void *ctx), void *ctx)
+{
+	int err = 0;
+
+	for (const struct perf_event_name *e = event_table(p); e->name && !err; e++)
+		if (!glob || !fnmatch(glob, e->name, 0)) {
+			char *spec = xasprintf("%s:%s", p->name, e->name);
+
+			err = cb(spec, ctx);
+			free(spec);
+		}
+	return err;
+}
+
 static bool always_available(const char **why)
 {
 	(void)why;
@@ -330,7 +363,7 @@ static void free_layout(void *layout)
 	free(layout);
 }
 
-#define PERF_PROVIDER(NAME, ALIASES, SUMMARY, EXPAND, AVAILABLE)	\
+#define PERF_PROVIDER(NAME, ALIASES, SUMMARY, EXPAND, LIST, AVAILABLE) \
 	{								\
 		.name = NAME,						\
 		.aliases = ALIASES,					\
@@ -341,17 +374,18 @@ static void free_layout(void *layout)
 		.attach = perf_attach,					\
 		.available = AVAILABLE,					\
 		.free_layout = free_layout,				\
+		.list = LIST,						\
 	}
 
 const struct provider provider_profile = PERF_PROVIDER("profile", profile_aliases,
 	"timed sampling on every CPU: profile:hz:99, profile:ms:10",
-	timer_expand, always_available);
+	timer_expand, timer_list, always_available);
 const struct provider provider_interval = PERF_PROVIDER("interval", interval_aliases,
 	"a timer on one CPU: interval:s:1, interval:ms:100",
-	timer_expand, always_available);
+	timer_expand, timer_list, always_available);
 const struct provider provider_software = PERF_PROVIDER("software", software_aliases,
 	"kernel software events, every N: software:page-faults:1, software:cs:100",
-	event_expand, always_available);
+	event_expand, event_list, always_available);
 const struct provider provider_hardware = PERF_PROVIDER("hardware", hardware_aliases,
 	"CPU hardware counters (PMU), every N: hardware:cycles:1000000",
-	event_expand, hardware_available);
+	event_expand, event_list, hardware_available);

@@ -234,6 +234,38 @@ static bool tp_available(const char **why)
 	return false;
 }
 
+static int tp_list(const struct provider *p, const char *glob,
+		   int (*cb)(const char *spec, void *ctx), void *ctx)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int err = tracefs_glob(glob ? glob : "*:*", &names, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!err) {
+			char *spec = xasprintf("%s:%s", p->name, names[i]);
+
+			err = cb(spec, ctx);
+			free(spec);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return err;
+}
+
+static int tp_describe(struct attach_point *ap, struct strbuf *out)
+{
+	struct tp_layout *l;
+	int err = load_layout(ap, &l);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < l->fmt->nfields; i++)
+		strbuf_addf(out, "    %s %s\n", l->fmt->fields[i].ctype, l->fmt->fields[i].name);
+	return 0;
+}
+
 const struct provider provider_tracepoint = {
 	.name = "tracepoint",
 	.aliases = aliases,
@@ -246,4 +278,6 @@ const struct provider provider_tracepoint = {
 	.attach = tp_attach,
 	.available = tp_available,
 	.free_layout = tp_free_layout,
+	.list = tp_list,
+	.describe = tp_describe,
 };

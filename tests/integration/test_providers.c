@@ -8,6 +8,7 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 
@@ -140,12 +141,70 @@ static void test_hardware_without_pmu(void **state)
 	free(recipe);
 }
 
+/* Lines of out that start with prefix. */
+static int count_lines(const char *out, const char *prefix)
+{
+	int n = 0;
+
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		n += !strncmp(l, prefix, strlen(prefix));
+	return n;
+}
+
+/*
+ * recipe probes: the sys_enter_* tracepoints are exactly the tracefs
+ * event directories of that name; -v shows a tracepoint's fields with
+ * their types; a type this kernel cannot attach is named with why.
+ */
+static void test_probes_listing(void **state)
+{
+	struct fixture *f = *state;
+	char *list[] = { harness_paths.recipe, "probes", "tracepoint:syscalls:sys_enter_*", NULL };
+	char *verbose[] = { harness_paths.recipe, "probes", "-v", "t:block:block_rq_issue", NULL };
+	char *hw[] = { harness_paths.recipe, "probes", "hardware:*", NULL };
+	DIR *dir;
+	struct dirent *e;
+	int dirs = 0;
+
+	HARNESS_REQUIRE_ROOT();
+	HASSERT_EQ(&f->rec, hproc_run(&f->rec, list, HARNESS_RUN_TIMEOUT_MS), 0);
+	dir = opendir("/sys/kernel/tracing/events/syscalls");
+	assert_non_null(dir);
+	while ((e = readdir(dir)))
+		dirs += !strncmp(e->d_name, "sys_enter_", 10);
+	closedir(dir);
+	HASSERT_GE(&f->rec, dirs, 300);
+	HASSERT_EQ(&f->rec, count_lines(strbuf_str(&f->rec.out), "tracepoint:syscalls:sys_enter_"), dirs);
+	HASSERT_EQ(&f->rec, count_lines(strbuf_str(&f->rec.out), ""), dirs);
+
+	hproc_free(&f->rec);
+	HASSERT_EQ(&f->rec, hproc_run(&f->rec, verbose, HARNESS_RUN_TIMEOUT_MS), 0);
+	HASSERT(&f->rec, !strcmp(strbuf_str(&f->rec.out),
+				 "tracepoint:block:block_rq_issue\n"
+				 "    dev_t dev\n"
+				 "    sector_t sector\n"
+				 "    unsigned int nr_sector\n"
+				 "    unsigned int bytes\n"
+				 "    unsigned short ioprio\n"
+				 "    char[10] rwbs\n"
+				 "    char[16] comm\n"
+				 "    __data_loc char[] cmd\n"));
+
+	hproc_free(&f->rec);
+	HASSERT_EQ(&f->rec, hproc_run(&f->rec, hw, HARNESS_RUN_TIMEOUT_MS), 0);
+	HASSERT(&f->rec, strstr(strbuf_str(&f->rec.out), "hardware:cpu-cycles\n"));
+	if (!machine_has_pmu())
+		HASSERT(&f->rec, strstr(strbuf_str(&f->rec.err),
+					"# hardware: this kernel cannot attach it: this machine has no hardware PMU"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_profile_samples_busy_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_software_page_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hardware_without_pmu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probes_listing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/providers", tests, NULL, NULL);
