@@ -17,7 +17,7 @@ VERSION := 0.1.0
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	   -D_GNU_SOURCE -MMD -MP -Iengine -Ibpf-gen \
+	   -D_GNU_SOURCE -MMD -MP -Iengine -Ibpf-gen -I$(OUTPUT)/gen \
 	   -DRECIPE_VERSION='"$(VERSION)"' -DRECIPE_DATADIR='"$(DATADIR)"'
 LDLIBS  += -lbpf -lelf -lz -lcyaml -lyaml -ljson-c -lxxhash
 
@@ -63,6 +63,22 @@ $(OUTPUT)/templates.S: $(TEMPLATES) Makefile
 	    printf '.Lname%d:\n\t.asciz "%s"\n.Ldata%d:\n\t.incbin "%s"\n.Lend%d:\n\t.byte 0\n' $$i "$${f#templates/}" $$i "$$f" $$i; \
 	    i=$$((i+1)); done; \
 	  printf '\t.section .note.GNU-stack,"",@progbits\n'; } > $@
+
+# Syscall names for syscall_name(), from the kernel headers of the build
+# machine (numbers are ABI: they never change, new ones are appended).
+UNISTD_H ?= /usr/include/$(shell $(CC) -print-multiarch)/asm/unistd_64.h
+$(OUTPUT)/gen/syscall_names.h: Makefile
+	$(call msg,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q){ echo '/* Generated from $(UNISTD_H) by the Makefile. */'; \
+	  echo 'static const char *const syscall_names[] = {'; \
+	  if [ -r $(UNISTD_H) ]; then \
+	    sed -n 's/^#define __NR_\([a-z0-9_]*\)[[:space:]][[:space:]]*\([0-9][0-9]*\).*/\t[\2] = "\1",/p' $(UNISTD_H); \
+	  else echo '	NULL,	/* no unistd_64.h here: ids print as numbers */'; \
+	  fi; \
+	  echo '};'; } > $@
+
+$(OUTPUT)/engine/run/display.o: $(OUTPUT)/gen/syscall_names.h
 
 $(OUTPUT)/templates.o: $(OUTPUT)/templates.S
 	$(call msg,AS,$@)

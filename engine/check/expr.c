@@ -83,6 +83,7 @@ struct expr {
 	char *member;		/* the kernel's field name or the param's cfg member */
 	enum field_kind fkind;
 	unsigned maxlen;	/* N_CALL str(): bytes read */
+	bool display_fn;	/* N_CALL of a display function: emits its argument */
 	bool strcmp;		/* N_BINARY ==/!= on strings */
 };
 
@@ -1010,12 +1011,58 @@ static int check_binary(struct expr *e, const struct expr_env *env, struct diag_
 	return 0;
 }
 
+/* Functions that keep an integer and say how the report shows it. */
+static const struct {
+	const char *name;
+	enum expr_display display;
+	bool is_signed;
+	bool takes_pointer;
+} display_fns[] = {
+	{ "syscall_name", DISP_SYSCALL, false, false },
+	{ "errno_name", DISP_ERRNO, true, false },
+	{ "majmin", DISP_DEV, false, false },
+	{ "ksym", DISP_KSYM, false, true },
+};
+
+static int check_display_call(struct expr *e, unsigned fn, const struct expr_env *env,
+			      struct diag_list *d)
+{
+	struct expr *arg;
+	char tn[32];
+
+	if (e->nargs != 1) {
+		err_at(d, &e->src, e->off, "%s() takes 1 argument, got %u",
+		       display_fns[fn].name, e->nargs);
+		diag_hint(d, "e.g. %s(args.%s)", display_fns[fn].name,
+			  display_fns[fn].display == DISP_SYSCALL ? "id" : "x");
+		return -EINVAL;
+	}
+	arg = e->args[0];
+	if (check_node(arg, env, d))
+		return -EINVAL;
+	if (arg->type.kind != TY_INT &&
+	    !(arg->type.kind == TY_PTR && display_fns[fn].takes_pointer)) {
+		expr_type_name(&arg->type, tn, sizeof(tn));
+		err_at(d, &arg->src, arg->off, "%s() needs an integer, got %s",
+		       display_fns[fn].name, tn);
+		diag_hint(d, "%s() shows a number as a name; give it the number", display_fns[fn].name);
+		return -EINVAL;
+	}
+	e->display_fn = true;
+	e->type = (struct expr_type){ TY_INT, 8, display_fns[fn].is_signed, false,
+				      display_fns[fn].display };
+	return 0;
+}
+
 static int check_call(struct expr *e, const struct expr_env *env, struct diag_list *d)
 {
 	struct expr *ptr;
 	char tn[32];
 	int ret = 0;
 
+	for (unsigned i = 0; i < sizeof(display_fns) / sizeof(display_fns[0]); i++)
+		if (!strcmp(e->name, display_fns[i].name))
+			return check_display_call(e, i, env, d);
 	if (strcmp(e->name, "str")) {
 		err_at(d, &e->src, e->off, "unknown function '%s'", e->name);
 		for (unsigned i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
@@ -1024,7 +1071,7 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 					  e->name);
 				return -EINVAL;
 			}
-		diag_hint(d, "the only function is str(ptr[, maxlen])");
+		diag_hint(d, "functions: str(ptr[, maxlen]), syscall_name(id), errno_name(n), majmin(dev), ksym(addr)");
 		return -EINVAL;
 	}
 	if (e->nargs < 1 || e->nargs > 2) {
@@ -1069,6 +1116,7 @@ static int check_node(struct expr *e, const struct expr_env *env, struct diag_li
 	e->res = RES_NONE;
 	e->checked = false;
 	e->strcmp = false;
+	e->display_fn = false;
 	memset(&e->type, 0, sizeof(e->type));
 
 	switch (e->kind) {
@@ -1421,8 +1469,15 @@ static int emit_node(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 		break;
 	case N_BINARY:
 		return emit_binary(e, ec, pre, out);
-	case N_STR:
 	case N_CALL:
+		if (!e->display_fn)
+			return -EINVAL;
+		ret = emit_node(e->args[0], ec, pre, &k);
+		if (!ret)
+			strbuf_addf(out, "((%s)%s)", ctype_int(8, e->type.is_signed),
+				    strbuf_str(&k));
+		break;
+	case N_STR:
 		return -EINVAL;
 	}
 	strbuf_release(&k);

@@ -13,6 +13,8 @@
  *                (C precedence), parentheses
  *   casts        (u8) (u16) (u32) (u64) (s8) (s16) (s32) (s64)
  *   calls        str(ptr) str(ptr, maxlen)   user or kernel string by pointer
+ *                syscall_name(id) errno_name(n) majmin(dev) ksym(addr)
+ *                                             the integer, shown as a name
  *
  * Integer arithmetic is done in 64 bits, signed when either operand is
  * signed (as bpftrace does). A filter is true when non-zero. Strings are
@@ -41,11 +43,24 @@ enum expr_tkind {
 	TY_PROBE,	/* u32 index of the attach point (BPF cookie); printed as its name */
 };
 
+/*
+ * How user space shows an integer: the BPF side keeps the number, the
+ * report renders it (engine/run/display.c).
+ */
+enum expr_display {
+	DISP_NONE,
+	DISP_SYSCALL,	/* syscall_name(id): "read" */
+	DISP_ERRNO,	/* errno_name(n): "EBADF" (n or -n) */
+	DISP_DEV,	/* majmin(dev): "254:0", the kernel's dev_t */
+	DISP_KSYM,	/* ksym(addr): "vfs_read+4" */
+};
+
 struct expr_type {
 	enum expr_tkind kind;
 	unsigned size;
 	bool is_signed;
 	bool user;
+	enum expr_display display;	/* TY_INT only */
 };
 
 /* Where an expression's text sits, so diagnostics can point into it. */

@@ -392,7 +392,7 @@ static bool same_layout(const struct point_env *a, const struct point_env *b)
 static bool same_type(const struct expr_type *a, const struct expr_type *b)
 {
 	return a->kind == b->kind && a->size == b->size &&
-	       a->is_signed == b->is_signed;
+	       a->is_signed == b->is_signed && a->display == b->display;
 }
 
 static int check_point(struct plan_private *pp, size_t i, struct diag_list *d)

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "run/display.h"
 #include "util/strbuf.h"
 
 struct raw_entry {
@@ -36,6 +37,16 @@ static void decode_key(const struct plan *p, const unsigned char *key,
 		struct report_key_part *part = &e->key[k];
 		uint32_t idx;
 
+		if (pk->type.display != DISP_NONE) {
+			char name[128];
+			int64_t v;
+
+			memcpy(&v, key + pk->offset, 8);
+			display_render(pk->type.display, v, name, sizeof(name));
+			part->kind = RK_STR;
+			part->s = xstrdup(name);
+			continue;
+		}
 		switch (pk->kind) {
 		case KEY_INT:
 			part->kind = RK_INT;

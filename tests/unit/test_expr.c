@@ -683,10 +683,48 @@ static void test_no_args(void **state)
 	diag_list_release(&d);
 }
 
+/* Display functions keep the integer and say how the report names it. */
+static void test_display_functions(void **state)
+{
+	static const struct { const char *text; enum expr_display display; const char *type; } ok[] = {
+		{ "syscall_name(args.__syscall_nr)", DISP_SYSCALL, "u64" },
+		{ "errno_name(args.ret)", DISP_ERRNO, "s64" },
+		{ "majmin(args.__syscall_nr)", DISP_DEV, "u64" },
+		{ "ksym(args.ret)", DISP_KSYM, "u64" },
+	};
+	struct diag_list d = DIAG_LIST_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct expr *e = compile(ok[i].text, &exit_read, EXPR_USE_KEY, &d);
+
+		assert_non_null(e);
+		assert_int_equal(expr_type_of(e).display, ok[i].display);
+		expr_free(e);
+		assert_type(ok[i].text, &exit_read, EXPR_USE_KEY, ok[i].type);
+	}
+	/* arithmetic makes a plain number again */
+	{
+		struct expr *e = compile("errno_name(args.ret) + 1", &exit_read, EXPR_USE_KEY, &d);
+
+		assert_non_null(e);
+		assert_int_equal(expr_type_of(e).display, DISP_NONE);
+		expr_free(e);
+	}
+	assert_int_equal(d.n, 0);
+	assert_emit("errno_name(args.ret)", &exit_read, "|((__s64)((__s64)((__s64)(ctx->ret))))");
+	assert_error("syscall_name()", &exit_read, EXPR_USE_KEY,
+		     "syscall_name() takes 1 argument, got 0", 0, "e.g. syscall_name(args.id)");
+	assert_error("majmin(comm)", &exit_read, EXPR_USE_KEY,
+		     "majmin() needs an integer, got char[16]", 7, "give it the number");
+	diag_list_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_display_functions),
 		cmocka_unit_test(test_fields_and_signedness),
 		cmocka_unit_test(test_builtins),
 		cmocka_unit_test(test_params),

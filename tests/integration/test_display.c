@@ -1,0 +1,114 @@
+/*
+ * test_display: integers the report shows by name, on the real kernel:
+ * syscall_name() of raw syscall ids, errno_name() of return values,
+ * majmin() of block device numbers.
+ *
+ * Needs root (each case skips otherwise); `make integration` sets
+ * RECIPE_BIN, RECIPE_WORKLOAD and RECIPE_SRCDIR.
+ */
+#include "harness.h"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+struct fixture {
+	struct hproc rec;
+	char dir[PATH_MAX];
+};
+
+static int setup(void **state)
+{
+	*state = xcalloc(1, sizeof(struct fixture));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	hproc_free(&f->rec);
+	if (*f->dir)
+		rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int run(struct hproc *p, const char *recipe, const char *comm, const char *wl_args)
+{
+	char *cmd = xasprintf("%s %s", harness_paths.workload, wl_args);
+	char *with_comm[] = { harness_paths.recipe, "run", (char *)recipe, "--comm",
+			      (char *)comm, "-c", cmd, NULL };
+	char *without[] = { harness_paths.recipe, "run", (char *)recipe, "-c", cmd, NULL };
+	int rc = hproc_run(p, comm ? with_comm : without, HARNESS_RUN_TIMEOUT_MS);
+
+	free(cmd);
+	return rc;
+}
+
+/*
+ * cpu/syscall-count keys raw_syscalls:sys_enter by syscall_name(args.id):
+ * rcp-wl getppid 777 makes exactly 777 getppid and one exit_group under
+ * its comm, and nothing else.
+ */
+static void test_syscall_names(void **state)
+{
+	struct fixture *f = *state;
+	const char *out;
+
+	HARNESS_REQUIRE_ROOT();
+	HASSERT_EQ(&f->rec, run(&f->rec, "cpu/syscall-count", "rcp-wl-sys", "getppid 777"), 0);
+	out = strbuf_str(&f->rec.out);
+	HASSERT_EQ(&f->rec, report_scalar(out, "@[getppid]: "), 777);
+	HASSERT_EQ(&f->rec, report_scalar(out, "@[exit_group]: "), 1);
+	HASSERT(&f->rec, !strcmp(out, "@[exit_group]: 1\n@[getppid]: 777\n"));
+}
+
+/* errno_name(args.ret) of 500 reads on a bad fd: EBADF, 500 times. */
+static void test_errno_names(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe;
+
+	HARNESS_REQUIRE_ROOT();
+	recipe = xasprintf("%s/tests/recipes/read-errno-names.yaml", harness_paths.srcdir);
+	HASSERT_EQ(&f->rec, run(&f->rec, recipe, NULL, "badread 500"), 0);
+	HASSERT(&f->rec, !strcmp(strbuf_str(&f->rec.out), "@[EBADF]: 500\n"));
+	free(recipe);
+}
+
+/*
+ * majmin(args.dev) of the requests an O_DIRECT write makes: the key is
+ * the major:minor of the device holding the file, with all its bytes.
+ */
+static void test_device_numbers(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe, *args, *file, key[64];
+	struct stat st;
+
+	HARNESS_REQUIRE_ROOT();
+	snprintf(f->dir, sizeof(f->dir), "/var/tmp/rcp-dev.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(stat(f->dir, &st), 0);
+	file = xasprintf("%s/dio.bin", f->dir);
+	args = xasprintf("dio-write 4194304 %s", file);
+	recipe = xasprintf("%s/tests/recipes/bytes-by-device.yaml", harness_paths.srcdir);
+	HASSERT_EQ(&f->rec, run(&f->rec, recipe, "rcp-wl-dio", args), 0);
+	snprintf(key, sizeof(key), "@[%u:%u]: ", major(st.st_dev), minor(st.st_dev));
+	HASSERT_GE(&f->rec, report_scalar(strbuf_str(&f->rec.out), key), 4194304);
+	unlink(file);
+	free(file);
+	free(args);
+	free(recipe);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_syscall_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errno_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_numbers, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("integration/display", tests, NULL, NULL);
+}
