@@ -22,7 +22,7 @@ static const char *const needed_types[] = {
 	"__u8", "__s8", "__u16", "__s16", "__u32", "__s32", "__u64", "__s64",
 	"__be16", "__be32", "__wsum", "bpf_map_type", NULL,
 };
-static const char *const needed_enum_consts[] = { "BPF_NOEXIST", NULL };
+static const char *const needed_enum_consts[] = { "BPF_NOEXIST", "BPF_F_USER_STACK", NULL };
 
 void gen_prog_name(unsigned group, char *buf, unsigned len)
 {
@@ -344,11 +344,20 @@ void gen_assemble(const struct gen_unit *u, const char *types,
 	}
 }
 
+bool gen_uses_stacks(const struct plan *p)
+{
+	for (unsigned k = 0; k < p->nkeys; k++)
+		if (p->keys[k].type.display == DISP_KSTACK ||
+		    p->keys[k].type.display == DISP_USTACK)
+			return true;
+	return false;
+}
+
 int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 {
 	struct strbuf key_members = STRBUF_INIT, key_asserts = STRBUF_INIT;
 	struct strbuf cfg_members = STRBUF_INIT, cfg_asserts = STRBUF_INIT;
-	struct strbuf programs = STRBUF_INIT;
+	struct strbuf programs = STRBUF_INIT, stacks = STRBUF_INIT;
 	const char *runtime = tmpl_get("include/recipe.bpf.h");
 	char max_entries[16];
 	int err = 0;
@@ -359,6 +368,11 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 	if (!runtime)
 		return diag_err(d, NULL, "internal: template include/recipe.bpf.h is missing");
 	snprintf(max_entries, sizeof(max_entries), "%u", p->max_entries);
+	if (gen_uses_stacks(p)) {
+		const struct tmpl_slot slot = { "max_stacks", max_entries };
+
+		err = tmpl_expand("include/stacks.bpf.h", &slot, 1, &stacks, d);
+	}
 	render_key(p, &key_members, &key_asserts);
 	render_config(p, &cfg_members, &cfg_asserts);
 	for (unsigned g = 0; g < p->ngroups && !err; g++)
@@ -368,6 +382,7 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 			{ "version", RECIPE_VERSION },
 			{ "origin", comment_safe(p->name) },
 			{ "runtime", runtime },
+			{ "stacks", strbuf_str(&stacks) },
 			{ "key_members", strbuf_str(&key_members) },
 			{ "key_asserts", strbuf_str(&key_asserts) },
 			{ "config_members", strbuf_str(&cfg_members) },
@@ -376,13 +391,15 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 			{ "value_ctype", p->agg->value_ctype },
 			{ "programs", strbuf_str(&programs) },
 		};
-		err = tmpl_expand("program.bpf.c", slots, 10, &u->body, d);
+		err = tmpl_expand("program.bpf.c", slots, sizeof(slots) / sizeof(slots[0]),
+				  &u->body, d);
 	}
 	strbuf_release(&key_members);
 	strbuf_release(&key_asserts);
 	strbuf_release(&cfg_members);
 	strbuf_release(&cfg_asserts);
 	strbuf_release(&programs);
+	strbuf_release(&stacks);
 	if (err)
 		strbuf_release(&u->body);
 	return err;

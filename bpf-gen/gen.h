@@ -23,6 +23,8 @@
 /* Names the templates give the program's maps (templates/program.bpf.c, include/recipe.bpf.h). */
 #define GEN_MAP "rcp_map"
 #define GEN_DROPPED_MAP "rcp_dropped"
+#define GEN_STACK_MAP "rcp_stacks"
+#define GEN_STACK_PIDS_RINGBUF "rcp_stack_pids_new"
 
 struct gen_unit {
 	struct strbuf body;
@@ -34,6 +36,8 @@ struct gen_unit {
 void gen_prog_name(unsigned group, char *buf, unsigned len);
 
 int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d);
+/* Whether the program keeps stacks (a kstack or ustack key): GEN_STACK_MAP exists. */
+bool gen_uses_stacks(const struct plan *p);
 /* Append the kernel types (from BTF) for u: they go before the body. */
 int gen_types(const struct gen_unit *u, struct strbuf *out, struct diag_list *d);
 /*

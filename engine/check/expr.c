@@ -87,7 +87,7 @@ struct expr {
 	bool strcmp;		/* N_BINARY ==/!= on strings */
 };
 
-enum builtin_id { B_COMM, B_PID, B_TID, B_UID, B_CPU, B_NSECS, B_PROBE };
+enum builtin_id { B_COMM, B_PID, B_TID, B_UID, B_CPU, B_NSECS, B_PROBE, B_KSTACK, B_USTACK };
 
 static const struct builtin {
 	const char *name;
@@ -106,9 +106,18 @@ static const struct builtin {
 	[B_NSECS] = { "nsecs", { TY_INT, 8, false, false },
 		      "((__u64)bpf_ktime_get_ns())" },
 	[B_PROBE] = { "probe", { TY_PROBE, 4, false, false }, NULL },
+	/* Called with the program's context: bpf-gen's stacks runtime defines them. */
+	[B_KSTACK] = { "kstack", { TY_INT, 8, true, false, DISP_KSTACK }, "rcp_kstack" },
+	[B_USTACK] = { "ustack", { TY_INT, 8, false, false, DISP_USTACK }, "rcp_ustack" },
 };
 
-#define BUILTIN_LIST "comm, pid, tid, uid, cpu, nsecs, probe"
+#define BUILTIN_LIST "comm, pid, tid, uid, cpu, nsecs, probe, kstack, ustack"
+#define STACK_DEPTH_MAX 127
+
+static bool is_stack_builtin(unsigned b)
+{
+	return b == B_KSTACK || b == B_USTACK;
+}
 
 static const struct cast_name {
 	const char *name;
@@ -1054,6 +1063,25 @@ static int check_display_call(struct expr *e, unsigned fn, const struct expr_env
 	return 0;
 }
 
+/* kstack(N), ustack(N): a stack key showing at most N frames. */
+static int check_stack_call(struct expr *e, unsigned b, struct diag_list *d)
+{
+	const struct expr *n = e->nargs == 1 ? e->args[0] : NULL;
+
+	if (e->nargs > 1 || (n && (n->kind != N_INT || n->ival < 1 || n->ival > STACK_DEPTH_MAX))) {
+		err_at(d, &e->src, e->off, "%s() takes one depth, an integer literal from 1 to %d",
+		       builtins[b].name, STACK_DEPTH_MAX);
+		diag_hint(d, "e.g. %s(5) for the innermost five frames, or %s for all",
+			  builtins[b].name, builtins[b].name);
+		return -EINVAL;
+	}
+	e->res = RES_BUILTIN;
+	e->builtin = b;
+	e->type = builtins[b].type;
+	e->type.depth = n ? (unsigned)n->ival : 0;
+	return 0;
+}
+
 static int check_call(struct expr *e, const struct expr_env *env, struct diag_list *d)
 {
 	struct expr *ptr;
@@ -1063,6 +1091,9 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 	for (unsigned i = 0; i < sizeof(display_fns) / sizeof(display_fns[0]); i++)
 		if (!strcmp(e->name, display_fns[i].name))
 			return check_display_call(e, i, env, d);
+	for (unsigned b = B_KSTACK; b <= B_USTACK; b++)
+		if (!strcmp(e->name, builtins[b].name))
+			return check_stack_call(e, b, d);
 	if (strcmp(e->name, "str")) {
 		err_at(d, &e->src, e->off, "unknown function '%s'", e->name);
 		for (unsigned i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
@@ -1198,6 +1229,12 @@ int expr_check(struct expr *e, const struct expr_env *env, enum expr_use use,
 		     (e->type.kind == TY_STR && e->kind != N_STR);
 		break;
 	default:
+		return -EINVAL;
+	}
+	if (use != EXPR_USE_KEY &&
+	    (e->type.display == DISP_KSTACK || e->type.display == DISP_USTACK)) {
+		err_at(d, &e->src, e->off, "a stack can only be a key");
+		diag_hint(d, "put it under key:, e.g. key: [kstack, comm]");
 		return -EINVAL;
 	}
 	if (!ok) {
@@ -1449,6 +1486,12 @@ static int emit_node(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 		}
 		if (!builtins[e->builtin].c)
 			return -EINVAL;
+		if (is_stack_builtin(e->builtin)) {
+			if (!text_is_identifier(ec->ctx_var))
+				return -EINVAL;
+			strbuf_addf(out, "%s((void *)%s)", builtins[e->builtin].c, ec->ctx_var);
+			return 0;
+		}
 		strbuf_addstr(out, builtins[e->builtin].c);
 		return 0;
 	case N_CAST:
@@ -1470,6 +1513,12 @@ static int emit_node(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 	case N_BINARY:
 		return emit_binary(e, ec, pre, out);
 	case N_CALL:
+		if (e->res == RES_BUILTIN && is_stack_builtin(e->builtin)) {
+			if (!text_is_identifier(ec->ctx_var))
+				return -EINVAL;
+			strbuf_addf(out, "%s((void *)%s)", builtins[e->builtin].c, ec->ctx_var);
+			return 0;
+		}
 		if (!e->display_fn)
 			return -EINVAL;
 		ret = emit_node(e->args[0], ec, pre, &k);

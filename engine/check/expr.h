@@ -7,12 +7,13 @@
  * The language, small and C-like:
  *   literals     42  0x1f  "text" (strings only compare with ==, !=)
  *   fields       args.bytes  args->bytes   (checked against the probe)
- *   builtins     comm pid tid uid cpu nsecs probe
+ *   builtins     comm pid tid uid cpu nsecs probe kstack ustack
  *   params       any name declared in the recipe's params
  *   operators    unary - ! ~ ; * / % + - << >> & ^ | < <= > >= == != && ||
  *                (C precedence), parentheses
  *   casts        (u8) (u16) (u32) (u64) (s8) (s16) (s32) (s64)
  *   calls        str(ptr) str(ptr, maxlen)   user or kernel string by pointer
+ *                kstack(depth) ustack(depth)  stack traces, as map keys
  *                syscall_name(id) errno_name(n) majmin(dev) ksym(addr)
  *                                             the integer, shown as a name
  *
@@ -53,6 +54,8 @@ enum expr_display {
 	DISP_ERRNO,	/* errno_name(n): "EBADF" (n or -n) */
 	DISP_DEV,	/* majmin(dev): "254:0", the kernel's dev_t */
 	DISP_KSYM,	/* ksym(addr): "vfs_read+4" */
+	DISP_KSTACK,	/* kstack, kstack(N): a stack id, shown as kernel frames */
+	DISP_USTACK,	/* ustack, ustack(N): pid << 32 | stack id, shown as user frames */
 };
 
 struct expr_type {
@@ -61,6 +64,7 @@ struct expr_type {
 	bool is_signed;
 	bool user;
 	enum expr_display display;	/* TY_INT only */
+	unsigned depth;			/* DISP_KSTACK, DISP_USTACK: frames shown, 0 = all */
 };
 
 /* Where an expression's text sits, so diagnostics can point into it. */

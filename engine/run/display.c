@@ -36,6 +36,8 @@ void display_render(enum expr_display display, int64_t v, char *buf, size_t len)
 			 (uint64_t)v & 0xfffff);
 		return;
 	case DISP_KSYM:
+	case DISP_KSTACK:
+	case DISP_USTACK:
 	case DISP_NONE:
 		break;
 	}
