@@ -291,6 +291,27 @@ static void build_misc(struct plan *p, struct diag_list *d)
 	}
 }
 
+/*
+ * The type to expand a probe with: the one written, or its fallback
+ * (kprobe <-> fentry) where only the fallback attaches here. Where
+ * neither does, the written one stays, so `recipe check` still verifies
+ * the program and attaching says why once - unless this kernel cannot
+ * even load the written type and loads the fallback.
+ */
+static const struct provider *usable_provider(const struct provider *written)
+{
+	const struct provider *fb = written->fallback ? provider_find(written->fallback) : NULL;
+	const char *why;
+
+	if (!fb || provider_available(written, &why))
+		return written;
+	if (provider_available(fb, &why))
+		return fb;
+	if (written->loads && !written->loads() && (!fb->loads || fb->loads()))
+		return fb;
+	return written;
+}
+
 static void build_points(struct plan *p, struct diag_list *d)
 {
 	const struct recipe *r = p->rf->r;
@@ -298,17 +319,28 @@ static void build_points(struct plan *p, struct diag_list *d)
 	for (unsigned i = 0; i < r->probes_count; i++) {
 		char path[32];
 		struct diag_at at;
-		const struct provider *prov;
+		const struct provider *written, *prov;
 		const char *target;
 
 		snprintf(path, sizeof(path), "probes[%u]", i);
 		at = at_path(p, path);
 		size_t first = p->npoints;
 
-		prov = provider_for_spec(r->probes[i], &target, &at, d);
+		written = provider_for_spec(r->probes[i], &target, &at, d);
+		prov = written ? usable_provider(written) : NULL;
 		if (prov && !prov->expand(prov, target, &at, &p->points, &p->npoints, d))
-			for (size_t j = first; j < p->npoints; j++)
-				p->points[j].at = at;
+			for (size_t j = first; j < p->npoints; j++) {
+				struct attach_point *ap = &p->points[j];
+
+				ap->at = at;
+				ap->written = NULL;
+				if (prov == written)
+					continue;
+				/* A report reads the same whichever type ran. */
+				ap->written = written;
+				free(ap->display);
+				ap->display = xasprintf("%s:%s", written->name, ap->target);
+			}
 	}
 }
 
@@ -439,7 +471,8 @@ static void group_points(struct plan_private *pp)
 		size_t g;
 
 		for (g = 0; g < p->ngroups; g++)
-			if (same_layout(&pp->envs[p->groups[g].first], &pp->envs[i]))
+			if (!p->points[i].provider->one_program_per_point &&
+			    same_layout(&pp->envs[p->groups[g].first], &pp->envs[i]))
 				break;
 		if (g == p->ngroups) {
 			p->groups = xrealloc(p->groups, (g + 1) * sizeof(*p->groups));

@@ -11,6 +11,8 @@
 
 extern const struct provider provider_tracepoint, provider_profile,
 	provider_interval, provider_software, provider_hardware;
+extern const struct provider provider_kprobe, provider_kretprobe,
+	provider_fentry, provider_fexit, provider_rawtracepoint;
 
 const struct provider *const providers[] = {
 	&provider_tracepoint,
@@ -18,6 +20,11 @@ const struct provider *const providers[] = {
 	&provider_interval,
 	&provider_software,
 	&provider_hardware,
+	&provider_kprobe,
+	&provider_kretprobe,
+	&provider_fentry,
+	&provider_fexit,
+	&provider_rawtracepoint,
 	NULL,
 };
 

@@ -29,6 +29,8 @@ struct attach_point {
 	char *display;		/* "tracepoint:block:block_rq_issue", printed for `probe` */
 	void *layout;		/* provider's lazily loaded field layout, or NULL */
 	struct diag_at at;	/* the probe spec in the recipe, for attach errors */
+	/* the type the recipe names, when its fallback replaced it; else NULL */
+	const struct provider *written;
 };
 
 /* One attachment, owned by the session. */
@@ -75,6 +77,26 @@ struct provider {
 		      struct diag_list *d);
 	/* Can this kernel attach this type at all? Sets *why when not. */
 	bool (*available)(const char **why);
+	/*
+	 * Can this kernel at least load (verify) programs of this type,
+	 * where it cannot attach them? NULL: yes. Decides which of a type
+	 * and its fallback `recipe check` verifies when neither attaches.
+	 */
+	bool (*loads)(void);
+	/*
+	 * Called for a group's program between open and load, with the
+	 * group's first point, for types that name their target at load
+	 * (fentry: the kernel function's BTF id). NULL: nothing to do.
+	 * Returns 0, or -errno with a diagnostic at ap->at.
+	 */
+	int (*prepare)(struct attach_point *ap, struct bpf_program *prog,
+		       struct diag_list *d);
+	/*
+	 * Every point gets a program of its own (fentry: a program is
+	 * verified against one function), instead of sharing one with the
+	 * points of the same record layout.
+	 */
+	bool one_program_per_point;
 	void (*free_layout)(void *layout);
 	/*
 	 * List what can be probed: call cb with each "type:target" matching

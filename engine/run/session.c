@@ -121,6 +121,28 @@ static int write_config(const struct plan *p, struct bpf_object *obj,
 	return 0;
 }
 
+/* Types that name their target at load (fentry) are told it now. */
+static int prepare_programs(const struct plan *p, struct bpf_object *obj,
+			    struct diag_list *d)
+{
+	int err = 0;
+
+	for (size_t g = 0; g < p->ngroups && !err; g++) {
+		struct attach_point *ap = &p->points[p->groups[g].first];
+		struct bpf_program *prog;
+		char name[32];
+
+		if (!ap->provider->prepare)
+			continue;
+		gen_prog_name((unsigned)g, name, sizeof(name));
+		prog = bpf_object__find_program_by_name(obj, name);
+		if (!prog)
+			return diag_err(d, NULL, "internal: program %s is missing", name);
+		err = ap->provider->prepare(ap, prog, d);
+	}
+	return err;
+}
+
 int session_load(const struct plan *p, const void *obj_data, size_t len,
 		 struct session **out, struct diag_list *d)
 {
@@ -139,6 +161,9 @@ int session_load(const struct plan *p, const void *obj_data, size_t len,
 		goto fail;
 	}
 	err = write_config(p, s->obj, d);
+	if (err)
+		goto fail;
+	err = prepare_programs(p, s->obj, d);
 	if (err)
 		goto fail;
 	err = bpf_object__load(s->obj);

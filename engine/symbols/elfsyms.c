@@ -245,23 +245,21 @@ static void add_debug_file(struct loader *ld, const struct elfsyms *s)
 	free(path);
 }
 
-static const char *sort_arena;
-
-static int cmp_raw_addr(const void *a, const void *b)
+static int cmp_raw_addr(const void *a, const void *b, void *arena)
 {
 	const struct raw_sym *x = a, *y = b;
+	const char *names = arena;
 
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
-	return strcmp(sort_arena + x->name, sort_arena + y->name);
+	return strcmp(names + x->name, names + y->name);
 }
 
-static const struct elfsym *sort_syms;
-
-static int cmp_by_name(const void *a, const void *b)
+static int cmp_by_name(const void *a, const void *b, void *syms)
 {
-	const struct elfsym *x = &sort_syms[*(const uint32_t *)a];
-	const struct elfsym *y = &sort_syms[*(const uint32_t *)b];
+	const struct elfsym *syms_v = syms;
+	const struct elfsym *x = &syms_v[*(const uint32_t *)a];
+	const struct elfsym *y = &syms_v[*(const uint32_t *)b];
 	int c = strcmp(x->name, y->name);
 
 	if (c)
@@ -279,8 +277,7 @@ static void finish(struct elfsyms *s, struct loader *ld)
 	size_t n = 0;
 
 	s->arena = strbuf_detach(&ld->arena);
-	sort_arena = s->arena;
-	qsort(ld->v, ld->n, sizeof(*ld->v), cmp_raw_addr);
+	qsort_r(ld->v, ld->n, sizeof(*ld->v), cmp_raw_addr, s->arena);
 	s->syms = xcalloc(ld->n ? ld->n : 1, sizeof(*s->syms));
 	for (size_t i = 0; i < ld->n; i++) {
 		const struct raw_sym *r = &ld->v[i];
@@ -306,8 +303,7 @@ static void finish(struct elfsyms *s, struct loader *ld)
 	s->by_name = xcalloc(n ? n : 1, sizeof(*s->by_name));
 	for (size_t i = 0; i < n; i++)
 		s->by_name[i] = (uint32_t)i;
-	sort_syms = s->syms;
-	qsort(s->by_name, n, sizeof(*s->by_name), cmp_by_name);
+	qsort_r(s->by_name, n, sizeof(*s->by_name), cmp_by_name, s->syms);
 }
 
 int elfsyms_load(const char *path, struct elfsyms **out)

@@ -677,9 +677,9 @@ static void test_unknown_probe_type(void **state)
 	NEED_ROOT();
 	build_err(&b, HEAD
 		"probes:\n"					/* 4 */
-		"  - kprobe:vfs_read\n"				/* 5 */
+		"  - kprobx:vfs_read\n"				/* 5 */
 		"aggregate: {type: count}\n", NULL,
-		5, 5, "unknown probe type 'kprobe'", "tracepoint");
+		5, 5, "unknown probe type 'kprobx'", "tracepoint");
 	done(&b);
 }
 
