@@ -51,9 +51,16 @@ static char *why_not_runnable(const char *path)
 	if (!cli_load_plan(path, &opts, &rf, &p, &d)) {
 		/* Checks pass, but can this kernel attach every probe type it uses? */
 		for (size_t i = 0; i < p->npoints && !why; i++) {
-			const char *reason = NULL;
+			const struct provider *prov = p->points[i].provider;
+			const struct provider *alt = prov->fallback ? provider_find(prov->fallback) : NULL;
+			const char *reason = NULL, *alt_reason = NULL;
 
-			if (!provider_available(p->points[i].provider, &reason))
+			if (provider_available(prov, &reason))
+				continue;
+			if (alt && !provider_available(alt, &alt_reason))
+				why = xasprintf("needs %s or %s: neither is available on this kernel (%s; %s)",
+						prov->name, alt->name, reason, alt_reason);
+			else
 				why = xasprintf("%s: %s", p->points[i].display, reason);
 		}
 		plan_free(p);

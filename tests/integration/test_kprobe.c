@@ -168,6 +168,18 @@ static void test_run_says_why_once(void **state)
 	run_fails_once(f->kprobe, "kprobe", "fentry");
 	run_fails_once(f->fentry, "fentry", "kprobe");
 	assert_no_rcp_progs(baseline, "a failed kprobe/fentry run");
+
+	/* recipe list marks the shipped kprobe recipes not runnable, saying why */
+	{
+		char *argv[] = { harness_paths.recipe, "list", "--category", "fs", NULL };
+		struct hproc p = { 0 };
+
+		HASSERT_EQ(&p, hproc_run(&p, argv, HARNESS_RUN_TIMEOUT_MS), 0);
+		HASSERT(&p, strstr(strbuf_str(&p.out), "fs/vfs-calls"));
+		HASSERT(&p, strstr(strbuf_str(&p.out),
+				   "(needs kprobe or fentry: neither is available on this kernel ("));
+		hproc_free(&p);
+	}
 }
 
 /* 777 getppid() calls, syscall 110 on x86-64, counted exactly. */
