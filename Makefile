@@ -102,10 +102,10 @@ $(OUTPUT)/tests/%: tests/integration/%.c tests/integration/harness.h $(OUTPUT)/l
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests -o $@ $< $(OUTPUT)/librecipe.a $(LDLIBS) -lcmocka
 
-$(WORKLOAD): tests/workload/rcp-wl.c
+$(WORKLOAD): tests/workload/rcp-wl.c Makefile
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -static -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -fno-omit-frame-pointer -static -o $@ $<
 
 # Unit tests: no root, no kernel access beyond reading.
 check: $(UNIT_BINS) $(OUTPUT)/recipe

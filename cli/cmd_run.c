@@ -350,11 +350,12 @@ static int timer_new(double seconds, double every)
 static int trace_loop(struct session *s, const struct run_opts *o,
 		      struct child *c, struct diag_list *d)
 {
-	enum { SIGNALS, DURATION, INTERVAL };
-	struct pollfd fds[3] = {
+	enum { SIGNALS, DURATION, INTERVAL, EVENTS, NFDS };
+	struct pollfd fds[NFDS] = {
 		[SIGNALS] = { .fd = -1, .events = POLLIN },
 		[DURATION] = { .fd = -1, .events = POLLIN },
 		[INTERVAL] = { .fd = -1, .events = POLLIN },
+		[EVENTS] = { .fd = session_event_fd(s), .events = POLLIN },
 	};
 	sigset_t mask;
 	int err = 0;
@@ -377,12 +378,14 @@ static int trace_loop(struct session *s, const struct run_opts *o,
 		struct signalfd_siginfo si;
 		uint64_t ticks;
 
-		if (poll(fds, 3, -1) < 0) {
+		if (poll(fds, NFDS, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			err = diag_err(d, NULL, "poll: %s", strerror(errno));
 			break;
 		}
+		if (fds[EVENTS].revents)
+			session_poll_events(s);
 		if (fds[DURATION].revents)
 			break;
 		if (fds[SIGNALS].revents && read(fds[SIGNALS].fd, &si, sizeof(si)) == sizeof(si)) {
@@ -399,7 +402,7 @@ static int trace_loop(struct session *s, const struct run_opts *o,
 		}
 	}
 out:
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < EVENTS; i++)
 		if (fds[i].fd >= 0)
 			close(fds[i].fd);
 	return err;

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "run/display.h"
+#include "run/symbolize.h"
 #include "util/strbuf.h"
 
 struct raw_entry {
@@ -29,8 +30,46 @@ static unsigned nbuckets(const struct plan *p)
 	return REPORT_LOG2_BUCKETS;
 }
 
+#define STACK_FRAMES 127	/* the stack map's value: PERF_MAX_STACK_DEPTH addresses */
+
+/* A stack key's frames, bpftrace's way: empty when the stack was not taken. */
+static char *render_stack(const struct plan_key *pk, int64_t v, const struct maps_keys *mk)
+{
+	bool user = pk->type.display == DISP_USTACK;
+	int32_t id = (int32_t)(uint32_t)v;
+	uint64_t ips[STACK_FRAMES] = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+	unsigned n = 0;
+
+	if (id >= 0 && mk->stack_fd >= 0 && !bpf_map_lookup_elem(mk->stack_fd, &id, ips))
+		n = STACK_FRAMES;
+	if (user)
+		symbolizer_ustack(mk->sym, (pid_t)((uint64_t)v >> 32), ips, n, pk->type.depth, &sb);
+	else
+		symbolizer_kstack(mk->sym, ips, n, pk->type.depth, &sb);
+	return strbuf_detach(&sb);
+}
+
+static char *render_display(const struct plan_key *pk, int64_t v, const struct maps_keys *mk)
+{
+	char name[256];
+
+	switch (pk->type.display) {
+	case DISP_KSTACK:
+	case DISP_USTACK:
+		return render_stack(pk, v, mk);
+	case DISP_KSYM:
+		symbolizer_ksym(mk->sym, (uint64_t)v, name, sizeof(name));
+		break;
+	default:
+		display_render(pk->type.display, v, name, sizeof(name));
+		break;
+	}
+	return xstrdup(name);
+}
+
 static void decode_key(const struct plan *p, const unsigned char *key,
-		       struct report_entry *e)
+		       const struct maps_keys *mk, struct report_entry *e)
 {
 	for (unsigned k = 0; k < p->nkeys; k++) {
 		const struct plan_key *pk = &p->keys[k];
@@ -38,13 +77,11 @@ static void decode_key(const struct plan *p, const unsigned char *key,
 		uint32_t idx;
 
 		if (pk->type.display != DISP_NONE) {
-			char name[128];
 			int64_t v;
 
 			memcpy(&v, key + pk->offset, 8);
-			display_render(pk->type.display, v, name, sizeof(name));
 			part->kind = RK_STR;
-			part->s = xstrdup(name);
+			part->s = render_display(pk, v, mk);
 			continue;
 		}
 		switch (pk->kind) {
@@ -76,8 +113,8 @@ static int cmp_raw(const void *a, const void *b, void *key_size)
 	return memcmp(ra->key, rb->key, *(const unsigned *)key_size);
 }
 
-static void to_report(const struct plan *p, struct raw_entry *raw, size_t n,
-		      struct report_map *m)
+static void to_report(const struct plan *p, const struct maps_keys *mk,
+		      struct raw_entry *raw, size_t n, struct report_map *m)
 {
 	if (!p->agg->bucketed) {
 		if (!n && !p->nkeys && p->agg->zero_when_empty)
@@ -85,7 +122,7 @@ static void to_report(const struct plan *p, struct raw_entry *raw, size_t n,
 		for (size_t i = 0; i < n; i++) {
 			struct report_entry *e = report_map_add_entry(m);
 
-			decode_key(p, raw[i].key, e);
+			decode_key(p, raw[i].key, mk, e);
 			e->val = raw[i].val;
 		}
 		return;
@@ -95,7 +132,7 @@ static void to_report(const struct plan *p, struct raw_entry *raw, size_t n,
 		struct report_entry *e = report_map_add_entry(m);
 		size_t j;
 
-		decode_key(p, raw[i].key, e);
+		decode_key(p, raw[i].key, mk, e);
 		e->val.nbuckets = nbuckets(p);
 		e->val.buckets = xcalloc(e->val.nbuckets, sizeof(*e->val.buckets));
 		for (j = i; j < n && !memcmp(raw[j].key, raw[i].key, p->key_size); j++)
@@ -116,8 +153,8 @@ static int take(int map_fd, const void *key, void *values, bool clear)
 		     : bpf_map_lookup_elem(map_fd, key, values);
 }
 
-int maps_read(const struct plan *p, int map_fd, bool clear, struct report *r,
-	      struct diag_list *d)
+int maps_read(const struct plan *p, int map_fd, const struct maps_keys *mk,
+	      bool clear, struct report *r, struct diag_list *d)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	size_t stride = (p->agg->value_size + 7) & ~(size_t)7;
@@ -163,7 +200,7 @@ int maps_read(const struct plan *p, int map_fd, bool clear, struct report *r,
 	m->lmin = p->lmin;
 	m->lmax = p->lmax;
 	m->lstep = p->lstep;
-	to_report(p, raw, n, m);
+	to_report(p, mk, raw, n, m);
 	for (size_t i = 0; i < n; i++)
 		free(raw[i].key);
 	free(raw);

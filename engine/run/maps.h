@@ -13,11 +13,19 @@
 #include "diag.h"
 #include "report/report.h"
 
+struct symbolizer;
+
+/* What decoding keys needs beyond the plan. */
+struct maps_keys {
+	struct symbolizer *sym;	/* for stacks and ksym(); NULL when none is used */
+	int stack_fd;		/* the stack-trace map, or -1 */
+};
+
 /*
  * Append the map `map_fd` (laid out by p) to r as one report map. With
  * `clear`, delete every key read.
  */
-int maps_read(const struct plan *p, int map_fd, bool clear, struct report *r,
-	      struct diag_list *d);
+int maps_read(const struct plan *p, int map_fd, const struct maps_keys *mk,
+	      bool clear, struct report *r, struct diag_list *d);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "gen.h"
 #include "run/maps.h"
+#include "run/symbolize.h"
 #include "util/strbuf.h"
 
 /* Above this many events, release in a detached child (see session.h). */
@@ -31,7 +32,54 @@ struct session {
 	struct bpf_object *obj;
 	struct attach_set links;
 	bool stopped;
+	/* Keys that need symbols (stacks, ksym): NULL when none does. */
+	struct symbolizer *sym;
+	struct ring_buffer *stack_pids;	/* processes to snapshot, from the BPF side */
 };
+
+static bool needs_symbols(const struct plan *p)
+{
+	for (unsigned k = 0; k < p->nkeys; k++)
+		if (p->keys[k].type.display == DISP_KSYM ||
+		    p->keys[k].type.display == DISP_KSTACK ||
+		    p->keys[k].type.display == DISP_USTACK)
+			return true;
+	return false;
+}
+
+/* A process took its first user stack: read its memory map while it lives. */
+static int note_stack_pid(void *ctx, void *data, size_t len)
+{
+	if (len >= sizeof(__u32))
+		symbolizer_note_pid(ctx, (pid_t)*(const __u32 *)data);
+	return 0;
+}
+
+static int open_symbols(struct session *s, struct diag_list *d)
+{
+	struct bpf_map *pids = bpf_object__find_map_by_name(s->obj, GEN_STACK_PIDS_RINGBUF);
+
+	if (!needs_symbols(s->plan))
+		return 0;
+	s->sym = symbolizer_new();
+	if (!pids)
+		return 0;
+	s->stack_pids = ring_buffer__new(bpf_map__fd(pids), note_stack_pid, s->sym, NULL);
+	if (!s->stack_pids)
+		return diag_err(d, NULL, "cannot read the stack announcements: %s", strerror(errno));
+	return 0;
+}
+
+int session_event_fd(const struct session *s)
+{
+	return s->stack_pids ? ring_buffer__epoll_fd(s->stack_pids) : -1;
+}
+
+void session_poll_events(struct session *s)
+{
+	if (s->stack_pids)
+		ring_buffer__consume(s->stack_pids);
+}
 
 /* libbpf's warnings of the current load, kept to explain a failure. */
 static struct strbuf libbpf_log = STRBUF_INIT;
@@ -180,6 +228,11 @@ int session_load(const struct plan *p, const void *obj_data, size_t len,
 		goto fail;
 	}
 	libbpf_set_print(old_print);
+	err = open_symbols(s, d);
+	if (err) {
+		session_close(s, false);
+		return err;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -241,7 +294,16 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 		report_free(r);
 		return diag_err(d, NULL, "internal: the object has no rcp_map");
 	}
-	err = maps_read(s->plan, bpf_map__fd(map), clear, r, d);
+	{
+		struct bpf_map *stacks = bpf_object__find_map_by_name(s->obj, GEN_STACK_MAP);
+		const struct maps_keys mk = {
+			.sym = s->sym,
+			.stack_fd = stacks ? bpf_map__fd(stacks) : -1,
+		};
+
+		session_poll_events(s);
+		err = maps_read(s->plan, bpf_map__fd(map), &mk, clear, r, d);
+	}
 	if (!err) {
 		int ncpu = libbpf_num_possible_cpus();
 		__u64 *vals = xcalloc((size_t)ncpu, sizeof(*vals));
@@ -327,6 +389,8 @@ void session_close(struct session *s, bool defer)
 		return;
 	release_links(s, defer);
 	free(s->links.v);
+	ring_buffer__free(s->stack_pids);
+	symbolizer_free(s->sym);
 	bpf_object__close(s->obj);
 	free(s);
 }

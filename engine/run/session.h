@@ -34,6 +34,13 @@ int session_load(const struct plan *p, const void *obj, size_t len,
 /* Attach every attach point; on failure nothing stays attached. */
 int session_attach(struct session *s, struct diag_list *d);
 size_t session_attached(const struct session *s);
+/*
+ * A descriptor that becomes readable when the programs have news for
+ * user space (a process whose user stack must be symbolized), or -1;
+ * session_poll_events() handles it. Poll it while tracing.
+ */
+int session_event_fd(const struct session *s);
+void session_poll_events(struct session *s);
 /* Disable every event: nothing more is counted. Fast, idempotent. */
 void session_stop(struct session *s);
 /*
