@@ -287,7 +287,7 @@ static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
 	struct emit_ctx ec = { .ctx_var = "ctx", .cfg_var = "rcp_cfg",
 			       .cookie_expr = "rcp_probe_idx" };
 	size_t count = 0;
-	char prog[32];
+	char prog[32], probe_idx[48];
 	int err = plan_select_group(p, gi, d);
 
 	if (err)
@@ -298,6 +298,11 @@ static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
 	strbuf_addf(&points, "%s%s", p->points[g->first].display,
 		    count > 1 ? " and others of the same layout" : "");
 	gen_prog_name(gi, prog, sizeof(prog));
+	/* Which point fired: the BPF cookie, or a constant for a program of one point. */
+	if (g->provider->no_cookie)
+		snprintf(probe_idx, sizeof(probe_idx), "%zuU", g->first);
+	else
+		snprintf(probe_idx, sizeof(probe_idx), "(__u32)bpf_get_attach_cookie(ctx)");
 	render_record(g, gi, &record, &ctx_type);
 	err = render_body(p, &ec, &body, d);
 	if (!err) {
@@ -306,10 +311,11 @@ static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
 			{ "record", strbuf_str(&record) },
 			{ "section", g->provider->section },
 			{ "prog", prog },
+			{ "probe_idx", probe_idx },
 			{ "ctx_type", strbuf_str(&ctx_type) },
 			{ "body", strbuf_str(&body) },
 		};
-		err = tmpl_expand("probe.bpf.c", slots, 6, out, d);
+		err = tmpl_expand("probe.bpf.c", slots, sizeof(slots) / sizeof(slots[0]), out, d);
 	}
 	strbuf_release(&record);
 	strbuf_release(&ctx_type);

@@ -4,7 +4,7 @@
 SEC("{{section}}")
 int {{prog}}({{ctx_type}} *ctx)
 {
-	__u32 rcp_probe_idx = (__u32)bpf_get_attach_cookie(ctx);
+	__u32 rcp_probe_idx = {{probe_idx}};
 	struct rcp_key rcp_key;
 
 	(void)rcp_probe_idx;

@@ -97,6 +97,12 @@ struct provider {
 	 * points of the same record layout.
 	 */
 	bool one_program_per_point;
+	/*
+	 * Its links cannot carry a BPF cookie (tp_btf with libbpf 1.1): with
+	 * one program per point, each program knows its point's index as a
+	 * constant instead.
+	 */
+	bool no_cookie;
 	void (*free_layout)(void *layout);
 	/*
 	 * List what can be probed: call cb with each "type:target" matching

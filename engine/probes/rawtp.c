@@ -8,10 +8,8 @@
  *
  * A tp_btf program names its tracepoint at load (the prepare hook), so
  * each point has a program of its own. libbpf 1.1 cannot give a raw
- * tracepoint link a BPF cookie, so a point cannot learn its index that
- * way: a target is one tracepoint (no globs), and a recipe's raw
- * tracepoint must be its first probe (index 0, what a missing cookie
- * reads as).
+ * tracepoint link a BPF cookie, so each program knows its point's index
+ * as a constant (no_cookie). A target is one tracepoint (no globs).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -169,13 +167,7 @@ static int rt_attach(struct attach_point *ap, struct bpf_program *prog,
 	struct bpf_link *link;
 	int err;
 
-	if (cookie) {
-		diag_err(d, &ap->at, "%s must be the recipe's first probe", ap->display);
-		diag_hint(d, "libbpf %u.%u cannot give a raw tracepoint its point's index "
-			  "(BPF cookie): move it first, or give it a recipe of its own",
-			  LIBBPF_MAJOR_VERSION, LIBBPF_MINOR_VERSION);
-		return -EOPNOTSUPP;
-	}
+	(void)cookie;	/* no_cookie: the program has its index built in */
 	link = bpf_program__attach_trace(prog);
 	err = libbpf_get_error(link);
 	if (err) {
@@ -239,6 +231,7 @@ const struct provider provider_rawtracepoint = {
 	.available = rt_available,
 	.prepare = rt_prepare,
 	.one_program_per_point = true,
+	.no_cookie = true,
 	.free_layout = rt_free_layout,
 	.list = rt_list,
 	.describe = rt_describe,

@@ -198,6 +198,26 @@ static void test_probes_listing(void **state)
 					"# hardware: this kernel cannot attach it: this machine has no hardware PMU"));
 }
 
+/*
+ * A raw tracepoint after a tracepoint: each counts under its own name.
+ * Under comm rcp-wl-sys, getppid 777 makes 777 getppid calls and one
+ * exit_group: sys_enter_getppid sees 777, raw sys_enter 778.
+ */
+static void test_probe_names_without_cookie(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe;
+	const char *out;
+
+	HARNESS_REQUIRE_ROOT();
+	recipe = xasprintf("%s/tests/recipes/getppid-two-ways.yaml", harness_paths.srcdir);
+	HASSERT_EQ(&f->rec, run_cmd(&f->rec, recipe, "rcp-wl-sys", "getppid 777"), 0);
+	out = strbuf_str(&f->rec.out);
+	HASSERT_EQ(&f->rec, report_scalar(out, "@[tracepoint:syscalls:sys_enter_getppid]: "), 777);
+	HASSERT_EQ(&f->rec, report_scalar(out, "@[rawtracepoint:sys_enter]: "), 778);
+	free(recipe);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +225,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_software_page_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hardware_without_pmu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probes_listing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_names_without_cookie, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/providers", tests, NULL, NULL);
