@@ -15,10 +15,12 @@ DATADIR ?= $(PREFIX)/share/recipe
 VERSION := 0.1.0
 
 CC      ?= cc
+MULTIARCH := $(shell $(CC) -print-multiarch)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	   -D_GNU_SOURCE -MMD -MP -Iengine -Ibpf-gen -I$(OUTPUT)/gen \
-	   -DRECIPE_VERSION='"$(VERSION)"' -DRECIPE_DATADIR='"$(DATADIR)"'
+	   -DRECIPE_VERSION='"$(VERSION)"' -DRECIPE_DATADIR='"$(DATADIR)"' \
+	   -DRECIPE_MULTIARCH_INCLUDE='"/usr/include/$(MULTIARCH)"'
 LDLIBS  += -lbpf -lelf -lz -lcyaml -lyaml -ljson-c -lxxhash
 
 ifeq ($(V),1)
@@ -66,7 +68,7 @@ $(OUTPUT)/templates.S: $(TEMPLATES) Makefile
 
 # Syscall names for syscall_name(), from the kernel headers of the build
 # machine (numbers are ABI: they never change, new ones are appended).
-UNISTD_H ?= /usr/include/$(shell $(CC) -print-multiarch)/asm/unistd_64.h
+UNISTD_H ?= /usr/include/$(MULTIARCH)/asm/unistd_64.h
 $(OUTPUT)/gen/syscall_names.h: Makefile
 	$(call msg,GEN,$@)
 	@mkdir -p $(@D)

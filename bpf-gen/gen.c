@@ -23,6 +23,25 @@ static const char *const needed_types[] = {
 	"__be16", "__be32", "__wsum", "bpf_map_type", NULL,
 };
 static const char *const needed_enum_consts[] = { "BPF_NOEXIST", "BPF_F_USER_STACK", NULL };
+/* What a provider's runtime adds (libbpf's usdt.bpf.h: struct pt_regs, bool). */
+static const char *const runtime_types[] = { "pt_regs", "bool", NULL };
+
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* needed_types and runtime_types in one NULL-terminated list, built once. */
+static const char *const *types_with_runtimes(void)
+{
+	static const char *all[NELEMS(needed_types) + NELEMS(runtime_types) - 1];
+	size_t n = 0;
+
+	if (!all[0]) {
+		for (size_t i = 0; needed_types[i]; i++)
+			all[n++] = needed_types[i];
+		for (size_t i = 0; runtime_types[i]; i++)
+			all[n++] = runtime_types[i];
+	}
+	return all;
+}
 
 void gen_prog_name(unsigned group, char *buf, unsigned len)
 {
@@ -174,17 +193,21 @@ static void render_record(const struct plan_group *g, unsigned gi,
 {
 	struct field_info *f = xcalloc(g->nfields, sizeof(*f));
 	unsigned pos = 0;
+	size_t nf = 0;
 
-	if (!g->nfields) {
+	/* USDT args are read by a helper, not from the context */
+	for (size_t i = 0; i < g->nfields; i++)
+		if (g->fields[i].kind != FIELD_USDT_ARG)
+			f[nf++] = g->fields[i];
+	if (!nf) {
 		strbuf_addstr(ctx_type, "void");
 		free(f);
 		return;
 	}
-	memcpy(f, g->fields, g->nfields * sizeof(*f));
-	qsort(f, g->nfields, sizeof(*f), cmp_field_offset);
+	qsort(f, nf, sizeof(*f), cmp_field_offset);
 	strbuf_addf(ctx_type, "struct rcp_record_%u", gi);
 	strbuf_addf(out, "struct rcp_record_%u {\n", gi);
-	for (size_t i = 0; i < g->nfields; i++) {
+	for (size_t i = 0; i < nf; i++) {
 		if (f[i].offset > pos)
 			strbuf_addf(out, "\tchar rcp_pad%zu[%u];\n", i, f[i].offset - pos);
 		switch (f[i].kind) {
@@ -207,7 +230,7 @@ static void render_record(const struct plan_group *g, unsigned gi,
 		pos = f[i].offset + f[i].size;
 	}
 	strbuf_addstr(out, "};\n");
-	for (size_t i = 0; i < g->nfields; i++)
+	for (size_t i = 0; i < nf; i++)
 		strbuf_addf(out,
 			    "_Static_assert(__builtin_offsetof(struct rcp_record_%u, %s) == %u, \"record layout\");\n",
 			    gi, f[i].name, f[i].offset);
@@ -301,6 +324,8 @@ static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
 	/* Which point fired: the BPF cookie, or a constant for a program of one point. */
 	if (g->provider->no_cookie)
 		snprintf(probe_idx, sizeof(probe_idx), "%zuU", g->first);
+	else if (g->provider->cookie_expr)
+		snprintf(probe_idx, sizeof(probe_idx), "(__u32)%s", g->provider->cookie_expr);
 	else
 		snprintf(probe_idx, sizeof(probe_idx), "(__u32)bpf_get_attach_cookie(ctx)");
 	render_record(g, gi, &record, &ctx_type);
@@ -359,11 +384,34 @@ bool gen_uses_stacks(const struct plan *p)
 	return false;
 }
 
+/*
+ * The runtimes of the plan's probe types (usdt: libbpf's usdt.bpf.h),
+ * each once, in the order their groups come.
+ */
+static int render_provider_runtimes(const struct plan *p, struct strbuf *out,
+				    struct diag_list *d)
+{
+	int err = 0;
+
+	for (unsigned g = 0; g < p->ngroups && !err; g++) {
+		const char *rt = p->groups[g].provider->runtime;
+		bool seen = false;
+
+		for (unsigned h = 0; h < g && rt; h++)
+			seen |= p->groups[h].provider->runtime &&
+				!strcmp(p->groups[h].provider->runtime, rt);
+		if (rt && !seen)
+			err = tmpl_expand(rt, NULL, 0, out, d);
+	}
+	return err;
+}
+
 int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 {
 	struct strbuf key_members = STRBUF_INIT, key_asserts = STRBUF_INIT;
 	struct strbuf cfg_members = STRBUF_INIT, cfg_asserts = STRBUF_INIT;
 	struct strbuf programs = STRBUF_INIT, stacks = STRBUF_INIT;
+	struct strbuf provider_runtimes = STRBUF_INIT;
 	const char *runtime = tmpl_get("include/recipe.bpf.h");
 	char max_entries[16];
 	int err = 0;
@@ -379,6 +427,10 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 
 		err = tmpl_expand("include/stacks.bpf.h", &slot, 1, &stacks, d);
 	}
+	if (!err)
+		err = render_provider_runtimes(p, &provider_runtimes, d);
+	if (provider_runtimes.len)
+		u->btf_types = types_with_runtimes();
 	render_key(p, &key_members, &key_asserts);
 	render_config(p, &cfg_members, &cfg_asserts);
 	for (unsigned g = 0; g < p->ngroups && !err; g++)
@@ -389,6 +441,7 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 			{ "origin", comment_safe(p->name) },
 			{ "runtime", runtime },
 			{ "stacks", strbuf_str(&stacks) },
+			{ "provider_runtimes", strbuf_str(&provider_runtimes) },
 			{ "key_members", strbuf_str(&key_members) },
 			{ "key_asserts", strbuf_str(&key_asserts) },
 			{ "config_members", strbuf_str(&cfg_members) },
@@ -406,6 +459,7 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 	strbuf_release(&cfg_asserts);
 	strbuf_release(&programs);
 	strbuf_release(&stacks);
+	strbuf_release(&provider_runtimes);
 	if (err)
 		strbuf_release(&u->body);
 	return err;

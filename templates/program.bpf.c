@@ -5,7 +5,7 @@
 #include <bpf/bpf_helpers.h>
 
 {{runtime}}
-{{stacks}}
+{{stacks}}{{provider_runtimes}}
 /* The map key: one member per key expression, then the bucket slot if any. */
 struct rcp_key {
 {{key_members}}};

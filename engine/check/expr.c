@@ -82,6 +82,7 @@ struct expr {
 	unsigned builtin;	/* index into builtins[] */
 	char *member;		/* the kernel's field name or the param's cfg member */
 	enum field_kind fkind;
+	unsigned findex;	/* FIELD_USDT_ARG: the argument's position */
 	unsigned maxlen;	/* N_CALL str(): bytes read */
 	bool display_fn;	/* N_CALL of a display function: emits its argument */
 	bool strcmp;		/* N_BINARY ==/!= on strings */
@@ -900,11 +901,15 @@ static int check_field(struct expr *e, const struct expr_env *env, struct diag_l
 	case FIELD_PTR:
 		e->type = (struct expr_type){ TY_PTR, 8, false, fi.user_ptr };
 		break;
+	case FIELD_USDT_ARG:
+		e->type = type_s64;
+		break;
 	default:
 		goto other;
 	}
 	e->res = RES_FIELD;
 	e->fkind = fi.kind;
+	e->findex = fi.offset;
 	e->member = xstrdup(fi.name);
 	return 0;
 other:
@@ -1459,7 +1464,15 @@ static int emit_node(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 	case N_FIELD:
 		if (e->res != RES_FIELD || !text_is_identifier(e->member) || !text_is_identifier(ec->ctx_var))
 			return -EINVAL;
-		if (e->type.kind == TY_INT)
+		if (e->fkind == FIELD_USDT_ARG) {
+			/* libbpf's helper decodes the site's operand; 0 where it cannot */
+			unsigned t = ec->next_tmp++;
+
+			strbuf_addf(pre, "long rcp_t%u = 0;\n"
+					 "bpf_usdt_arg((void *)%s, %u, &rcp_t%u);\n",
+				    t, ec->ctx_var, e->findex, t);
+			strbuf_addf(out, "((__s64)rcp_t%u)", t);
+		} else if (e->type.kind == TY_INT)
 			strbuf_addf(out, "((%s)(%s->%s))",
 				    ctype_int(e->type.size, e->type.is_signed),
 				    ec->ctx_var, e->member);

@@ -44,10 +44,21 @@ extern char **environ;
 #error "unsupported architecture: add its __TARGET_ARCH_ name"
 #endif
 
+/*
+ * Where the build machine's C library keeps asm/ headers (Debian's
+ * multiarch directory, from the Makefile): libbpf's usdt.bpf.h includes
+ * <linux/errno.h> and so <asm/errno.h>, which -target bpf does not look
+ * for there. After every other directory, so it can only add, not shadow.
+ */
+#ifndef RECIPE_MULTIARCH_INCLUDE
+#define RECIPE_MULTIARCH_INCLUDE "/usr/include/x86_64-linux-gnu"
+#endif
+
 const char *const clang_flags[] = {
 	"-O2", "-g", "-target", "bpf", "-D__TARGET_ARCH_" TARGET_ARCH,
 	"-Wall", "-Wno-unused-variable", "-Wno-unused-function",
 	"-fno-color-diagnostics", "-ferror-limit=5",
+	"-idirafter", RECIPE_MULTIARCH_INCLUDE,
 	NULL,
 };
 
@@ -67,7 +78,7 @@ static const char *const versioned[] = {
 static const char *const header_dirs[] = { "/usr/local/include/bpf", "/usr/include/bpf" };
 static const char *const headers[] = {
 	"bpf_helpers.h", "bpf_helper_defs.h", "bpf_tracing.h",
-	"bpf_core_read.h", "bpf_endian.h",
+	"bpf_core_read.h", "bpf_endian.h", "usdt.bpf.h",
 };
 
 /* clang reads these; they change the object without changing argv. */

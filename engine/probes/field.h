@@ -1,11 +1,11 @@
 /*
  * field: what a probe offers an expression as `args.NAME`.
  *
- * A provider (tracepoint today; raw tracepoints and uprobes later)
- * describes each argument of its context record with one of these. The
- * expression checker (engine/check/expr.h) types `args.NAME` from it and
- * the emitter reads it at exactly this offset: the program is compiled on
- * the machine it runs on, so the layout is known and needs no CO-RE.
+ * A provider describes each argument of its context record with one of
+ * these. The expression checker (engine/check/expr.h) types `args.NAME`
+ * from it and the emitter reads it at exactly this offset: the program is
+ * compiled on the machine it runs on, so the layout is known and needs no
+ * CO-RE. USDT args are the exception: libbpf's helper reads them.
  */
 #ifndef RECIPE_PROBES_FIELD_H
 #define RECIPE_PROBES_FIELD_H
@@ -18,6 +18,12 @@ enum field_kind {
 	FIELD_DATA_LOC_STR,	/* __data_loc char[] name: u32, offset (low 16) + length (high 16) */
 	FIELD_PTR,		/* a pointer (8 bytes); user_ptr says into which address space */
 	FIELD_OTHER,		/* anything else (int arrays, structs): not usable in expressions */
+	/*
+	 * A USDT probe's argument, `offset` being its index: not a member of
+	 * the context but read with libbpf's bpf_usdt_arg() (<bpf/usdt.bpf.h>),
+	 * which knows each probe site's operand; a signed 64-bit integer.
+	 */
+	FIELD_USDT_ARG,
 };
 
 struct field_info {

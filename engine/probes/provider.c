@@ -13,6 +13,7 @@ extern const struct provider provider_tracepoint, provider_profile,
 	provider_interval, provider_software, provider_hardware;
 extern const struct provider provider_kprobe, provider_kretprobe,
 	provider_fentry, provider_fexit, provider_rawtracepoint;
+extern const struct provider provider_uprobe, provider_uretprobe, provider_usdt;
 
 const struct provider *const providers[] = {
 	&provider_tracepoint,
@@ -25,6 +26,9 @@ const struct provider *const providers[] = {
 	&provider_fentry,
 	&provider_fexit,
 	&provider_rawtracepoint,
+	&provider_uprobe,
+	&provider_uretprobe,
+	&provider_usdt,
 	NULL,
 };
 

@@ -103,6 +103,19 @@ struct provider {
 	 * constant instead.
 	 */
 	bool no_cookie;
+	/*
+	 * C expression over the program's `ctx` that gives the point's index
+	 * where the BPF cookie is taken by a library (usdt: libbpf keeps its
+	 * spec id there and hands ours out through bpf_usdt_cookie(ctx)).
+	 * NULL: bpf_get_attach_cookie(ctx).
+	 */
+	const char *cookie_expr;
+	/*
+	 * A template (under templates/) the program includes once when it
+	 * has a group of this type, for helpers its fields or cookie_expr
+	 * call (usdt: "include/usdt.bpf.h"). NULL: none.
+	 */
+	const char *runtime;
 	void (*free_layout)(void *layout);
 	/*
 	 * List what can be probed: call cb with each "type:target" matching

@@ -368,7 +368,7 @@ static void test_clang_unexplained_failure(void **state)
 	assert_int_equal(d.v[0].sev, DIAG_ERROR);
 	assert_null(d.v[0].file);
 	assert_non_null(strstr(d.v[0].msg, "clang failed (exit 3): "));
-	assert_non_null(strstr(d.v[0].msg, "argc=14 last=.tmp-"));
+	assert_non_null(strstr(d.v[0].msg, "argc=16 last=.tmp-"));
 	assert_non_null(strstr(d.v[0].msg, ".bpf.o\nsomething odd"));
 	unsetenv("RECIPE_CLANG");
 	unlink(fake);
@@ -383,7 +383,8 @@ static void test_flags_exported(void **state)
 	(void)state;
 	while (clang_flags[n])
 		n++;
-	assert_int_equal(n, 10);
+	assert_int_equal(n, 12);
+	assert_string_equal(clang_flags[10], "-idirafter");
 	assert_string_equal(clang_flags[0], "-O2");
 	assert_string_equal(clang_flags[2], "-target");
 	assert_string_equal(clang_flags[3], "bpf");

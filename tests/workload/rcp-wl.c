@@ -28,6 +28,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sdt.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,7 +46,8 @@ static void usage(void)
 		"       rcp-wl [--wait-stdin] getppid COUNT\n"
 		"       rcp-wl [--wait-stdin] dio-write BYTES PATH\n"
 		"       rcp-wl [--wait-stdin] spin MILLISECONDS\n"
-		"       rcp-wl [--wait-stdin] touch PAGES\n");
+		"       rcp-wl [--wait-stdin] touch PAGES\n"
+		"       rcp-wl [--wait-stdin] ucall COUNT\n");
 	exit(2);
 }
 
@@ -274,6 +276,36 @@ static int wl_touch(long long pages)
 	_exit(0);
 }
 
+/*
+ * The function ucall's uprobes attach to: out of line, kept (used), and
+ * opaque to the optimizer through the asm, so each of the loop's calls
+ * really happens. Returns i * 2, which a uretprobe sees in retval.
+ */
+__attribute__((noinline, used)) long rcp_wl_target(long i)
+{
+	__asm__ volatile("" : "+r"(i));
+	return i * 2;
+}
+
+/*
+ * Under comm "rcp-wl-ucall": exactly COUNT calls rcp_wl_target(i) and
+ * COUNT hits of the USDT probe rcpwl:tick with args (i, i * 3), for i in
+ * 0..COUNT-1, then exit_group(0). No system call in the loop.
+ */
+static int wl_ucall(long long count)
+{
+	long sum = 0;
+
+	handshake();
+	rename_self("rcp-wl-ucall");
+	for (long i = 0; i < count; i++) {
+		sum += rcp_wl_target(i);
+		STAP_PROBE2(rcpwl, tick, i, i * 3);
+	}
+	__asm__ volatile("" : : "r"(sum));
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -302,6 +334,8 @@ int main(int argc, char **argv)
 		return wl_spin(parse_count("MILLISECONDS", argv[0], 3600000));
 	if (!strcmp(cmd, "touch") && argc == 1)
 		return wl_touch(parse_count("PAGES", argv[0], 1LL << 24));
+	if (!strcmp(cmd, "ucall") && argc == 1)
+		return wl_ucall(parse_count("COUNT", argv[0], LONG_MAX));
 	usage();
 	return 2;
 }
