@@ -72,6 +72,24 @@ static const char *comment_safe(const char *s)
 	return strstr(s, "*/") ? "a recipe file" : s;
 }
 
+/*
+ * Text that may come from a recipe (a uprobe's binary path) inside a C
+ * comment: printable bytes only, and no "*" followed by "/".
+ */
+static void add_comment_text(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!isprint(c))
+			strbuf_addch(sb, '?');
+		else if (c == '/' && sb->len && sb->buf[sb->len - 1] == '*')
+			strbuf_addstr(sb, " /");
+		else
+			strbuf_addch(sb, (char)c);
+	}
+}
+
 static void add_line(struct strbuf *sb, const struct plan *p, const char *path)
 {
 	struct diag_at at = recipe_locate(p->rf, path, 0);
@@ -318,8 +336,9 @@ static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
 
 	for (size_t i = 0; i < p->npoints; i++)
 		count += p->point_group[i] == gi;
-	strbuf_addf(&points, "%s%s", p->points[g->first].display,
-		    count > 1 ? " and others of the same layout" : "");
+	add_comment_text(&points, p->points[g->first].display);
+	if (count > 1)
+		strbuf_addstr(&points, " and others of the same layout");
 	gen_prog_name(gi, prog, sizeof(prog));
 	/* Which point fired: the BPF cookie, or a constant for a program of one point. */
 	if (g->provider->no_cookie)

@@ -4,6 +4,7 @@
  * kernel cannot attach are named on stderr with the reason, so stdout
  * stays a clean list to grep.
  */
+#include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -78,7 +79,7 @@ int cmd_probes(int argc, char **argv)
 		return cli_usage_error("probes", "one pattern at a time");
 	if (optind < argc) {
 		const char *pat = argv[optind], *colon = strchr(pat, ':');
-		char *type = colon ? strndup(pat, (size_t)(colon - pat)) : NULL;
+		char *type = colon ? xstrndup(pat, (size_t)(colon - pat)) : NULL;
 
 		only = type ? provider_find(type) : NULL;
 		free(type);
@@ -90,14 +91,17 @@ int cmd_probes(int argc, char **argv)
 	for (size_t i = 0; providers[i]; i++) {
 		const struct provider *p = providers[i];
 		const char *why = NULL;
+		int err;
 
 		if ((only && p != only) || !p->list)
 			continue;
 		l.provider = p;
 		if (!provider_available(p, &why))
 			fprintf(stderr, "# %s: this kernel cannot attach it: %s\n", p->name, why);
-		if (p->list(p, target_glob, print_spec, &l))
-			fprintf(stderr, "# %s: cannot list: run as root to read tracefs\n", p->name);
+		err = p->list(p, target_glob, print_spec, &l);
+		if (err)
+			fprintf(stderr, "# %s: cannot list: %s%s\n", p->name, strerror(-err),
+				err == -EACCES || err == -EPERM ? " (run as root)" : "");
 	}
 	return l.count ? EXIT_OK : EXIT_FAILED;
 }

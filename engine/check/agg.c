@@ -54,39 +54,68 @@ static void fold_stats(struct report_value *out, const void *v)
 	out->sum += s->sum;
 }
 
+static void merge_add(struct report_value *into, const struct report_value *from)
+{
+	into->value += from->value;
+}
+
+static void merge_min(struct report_value *into, const struct report_value *from)
+{
+	if (from->value < into->value)
+		into->value = from->value;
+}
+
+static void merge_max(struct report_value *into, const struct report_value *from)
+{
+	if (from->value > into->value)
+		into->value = from->value;
+}
+
+static void merge_stats(struct report_value *into, const struct report_value *from)
+{
+	into->count += from->count;
+	into->sum += from->sum;
+}
+
+static void merge_buckets(struct report_value *into, const struct report_value *from)
+{
+	for (unsigned i = 0; i < into->nbuckets && i < from->nbuckets; i++)
+		into->buckets[i] += from->buckets[i];
+}
+
 static const struct agg_kind kinds[] = {
 	{ .type = AGG_COUNT, .name = "count", .doc = "number of events",
 	  .zero_when_empty = true,
 	  .value_ctype = "__u64", .value_size = 8, .tmpl = "agg/count.bpf.c",
-	  .shape = RS_SCALAR, .fold = fold_add },
+	  .shape = RS_SCALAR, .fold = fold_add, .merge = merge_add },
 	{ .type = AGG_SUM, .name = "sum", .doc = "sum of value", .needs_value = true,
 	  .zero_when_empty = true,
 	  .value_ctype = "__s64", .value_size = 8, .tmpl = "agg/sum.bpf.c",
-	  .shape = RS_SCALAR, .fold = fold_add },
+	  .shape = RS_SCALAR, .fold = fold_add, .merge = merge_add },
 	{ .type = AGG_MIN, .name = "min", .doc = "smallest value", .needs_value = true,
 	  .value_ctype = "struct rcp_minmax", .value_size = sizeof(struct minmax_value),
 	  .tmpl = "agg/minmax.bpf.c", .compare = "<", .shape = RS_SCALAR,
-	  .fold = fold_min },
+	  .fold = fold_min, .merge = merge_min },
 	{ .type = AGG_MAX, .name = "max", .doc = "largest value", .needs_value = true,
 	  .value_ctype = "struct rcp_minmax", .value_size = sizeof(struct minmax_value),
 	  .tmpl = "agg/minmax.bpf.c", .compare = ">", .shape = RS_SCALAR,
-	  .fold = fold_max },
+	  .fold = fold_max, .merge = merge_max },
 	{ .type = AGG_AVG, .name = "avg", .doc = "average of value (integer)",
 	  .needs_value = true, .value_ctype = "struct rcp_stats",
 	  .value_size = sizeof(struct stats_value), .tmpl = "agg/stats.bpf.c",
-	  .shape = RS_AVG, .fold = fold_stats },
+	  .shape = RS_AVG, .fold = fold_stats, .merge = merge_stats },
 	{ .type = AGG_STATS, .name = "stats", .doc = "count, average and total of value",
 	  .needs_value = true, .value_ctype = "struct rcp_stats",
 	  .value_size = sizeof(struct stats_value), .tmpl = "agg/stats.bpf.c",
-	  .shape = RS_STATS, .fold = fold_stats },
+	  .shape = RS_STATS, .fold = fold_stats, .merge = merge_stats },
 	{ .type = AGG_HIST, .name = "hist", .doc = "power-of-two histogram of value",
 	  .needs_value = true, .bucketed = true, .value_ctype = "__u64", .value_size = 8,
 	  .slot_tmpl = "agg/hist-slot.bpf.c", .tmpl = "agg/count.bpf.c",
-	  .shape = RS_HIST, .fold = fold_add },
+	  .shape = RS_HIST, .fold = fold_add, .merge = merge_buckets },
 	{ .type = AGG_LHIST, .name = "lhist", .doc = "linear histogram of value (min, max, step)",
 	  .needs_value = true, .bucketed = true, .value_ctype = "__u64", .value_size = 8,
 	  .slot_tmpl = "agg/lhist-slot.bpf.c", .tmpl = "agg/count.bpf.c",
-	  .shape = RS_LHIST, .fold = fold_add },
+	  .shape = RS_LHIST, .fold = fold_add, .merge = merge_buckets },
 };
 const struct agg_kind *agg_find(const char *name)
 {

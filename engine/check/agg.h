@@ -37,6 +37,12 @@ struct agg_kind {
 	 * Bucketed kinds fold a bucket count; the caller picks the bucket.
 	 */
 	void (*fold)(struct report_value *out, const void *cpu_value);
+	/*
+	 * Combine two folded values of entries whose keys read the same
+	 * (stacks shown to fewer frames than the kernel kept). Bucketed
+	 * kinds add their buckets.
+	 */
+	void (*merge)(struct report_value *into, const struct report_value *from);
 };
 
 /* The kind called `name`, or NULL. */

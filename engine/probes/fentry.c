@@ -209,6 +209,7 @@ static int fe_describe(struct attach_point *ap, struct strbuf *out)
 		.loads = fe_loads,				\
 		.prepare = fe_prepare,				\
 		.one_program_per_point = true,			\
+		.no_cookie = true, /* reading a cookie needs 5.19 */ \
 		.free_layout = fe_free_layout,			\
 		.list = fe_list,				\
 		.describe = fe_describe,			\

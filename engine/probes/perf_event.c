@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <linux/perf_event.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,20 @@ static void add_point(const struct provider *p, const char *display,
 	ap->layout = l;
 }
 
+/* The kernel's cap on sampling frequency (it lowers it under load). */
+static unsigned long long max_sample_rate(void)
+{
+	unsigned long long rate = 100000;
+	void *text;
+	size_t len;
+
+	if (!file_read("/proc/sys/kernel/perf_event_max_sample_rate", &text, &len)) {
+		rate = strtoull(text, NULL, 10);
+		free(text);
+	}
+	return rate;
+}
+
 /* profile:UNIT:N and interval:UNIT:N; UNIT is hz, s, ms or us. */
 static int timer_expand(const struct provider *p, const char *target,
 			const struct diag_at *at, struct attach_point **pts,
@@ -129,6 +144,18 @@ static int timer_expand(const struct provider *p, const char *target,
 		diag_hint(d, interval ? "interval:s:N, interval:ms:N or interval:us:N, e.g. interval:s:1"
 				      : "profile:hz:N, profile:s:N, profile:ms:N or profile:us:N, e.g. profile:hz:99");
 		return -EINVAL;
+	}
+	if (units[u].ns && count > UINT64_MAX / units[u].ns) {
+		diag_err(d, at, "%s:%s:%llu: the period does not fit in 64 bits of nanoseconds",
+			 p->name, units[u].unit, count);
+		diag_hint(d, "use a smaller count or a larger unit");
+		return -ERANGE;
+	}
+	if (!units[u].ns && count > max_sample_rate()) {
+		diag_err(d, at, "%s:hz:%llu is above this kernel's highest sampling rate, %llu Hz",
+			 p->name, count, max_sample_rate());
+		diag_hint(d, "/proc/sys/kernel/perf_event_max_sample_rate sets it; 99 Hz is usual");
+		return -ERANGE;
 	}
 	l = xcalloc(1, sizeof(*l));
 	l->attr.type = PERF_TYPE_SOFTWARE;
@@ -257,6 +284,7 @@ static int perf_attach(struct attach_point *ap, struct bpf_program *prog,
 	LIBBPF_OPTS(bpf_perf_event_opts, opts, .bpf_cookie = cookie);
 	const struct perf_layout *l = ap->layout;
 	int ncpu = libbpf_num_possible_cpus();
+	unsigned attached = 0;
 	bool *cpus;
 	int err;
 
@@ -278,6 +306,9 @@ static int perf_attach(struct attach_point *ap, struct bpf_program *prog,
 			continue;
 		pfd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1,
 				   PERF_FLAG_FD_CLOEXEC);
+		/* A CPU that went offline since the list was read has nothing to sample. */
+		if (pfd < 0 && errno == ENODEV && attached)
+			continue;
 		if (pfd < 0) {
 			err = -errno;
 			explain_open_failure(ap, err, d);
@@ -292,6 +323,7 @@ static int perf_attach(struct attach_point *ap, struct bpf_program *prog,
 			break;
 		}
 		attach_set_add(set, link, pfd);
+		attached++;
 		if (l->one_cpu)
 			break;
 	}

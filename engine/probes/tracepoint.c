@@ -239,7 +239,31 @@ static int tp_list(const struct provider *p, const char *glob,
 {
 	char **names = NULL;
 	size_t n = 0;
-	int err = tracefs_glob(glob ? glob : "*:*", &names, &n);
+	/* "tracepoint:sched*" means any subsystem's events matching it, as bpftrace */
+	char *full = glob && !strchr(glob, ':') ? xasprintf("*:%s", glob) : NULL;
+	int err = tracefs_glob(full ? full : glob ? glob : "*:*", &names, &n);
+
+	free(full);
+	if (glob && !strchr(glob, ':') && !err) {
+		/* keep events whose "sys:name" matches, or whose subsystem does */
+		size_t kept = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			char *colon = strchr(names[i], ':');
+			bool match = !fnmatch(glob, names[i], 0) || !fnmatch(glob, colon + 1, 0);
+
+			if (!match) {
+				*colon = '\0';
+				match = !fnmatch(glob, names[i], 0);
+				*colon = ':';
+			}
+			if (match)
+				names[kept++] = names[i];
+			else
+				free(names[i]);
+		}
+		n = kept;
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		if (!err) {

@@ -43,6 +43,8 @@ static char *render_stack(const struct plan_key *pk, int64_t v, const struct map
 
 	if (id >= 0 && mk->stack_fd >= 0 && !bpf_map_lookup_elem(mk->stack_fd, &id, ips))
 		n = STACK_FRAMES;
+	if (!n || !ips[0])
+		return xstrdup("");	/* no stack taken: bpftrace prints nothing */
 	if (user)
 		symbolizer_ustack(mk->sym, (pid_t)((uint64_t)v >> 32), ips, n, pk->type.depth, &sb);
 	else
@@ -113,8 +115,75 @@ static int cmp_raw(const void *a, const void *b, void *key_size)
 	return memcmp(ra->key, rb->key, *(const unsigned *)key_size);
 }
 
+static void decode_entries(const struct plan *p, const struct maps_keys *mk,
+			   struct raw_entry *raw, size_t n, struct report_map *m);
+
+static int cmp_key_parts(const struct report_key_part *a,
+			 const struct report_key_part *b, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		int c = a[k].kind != b[k].kind ? (int)a[k].kind - (int)b[k].kind
+			: a[k].kind == RK_STR ? strcmp(a[k].s, b[k].s)
+			: a[k].kind == RK_INT ? (a[k].i > b[k].i) - (a[k].i < b[k].i)
+			: (a[k].u > b[k].u) - (a[k].u < b[k].u);
+
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+static int cmp_entries(const void *a, const void *b, void *nkeys)
+{
+	const struct report_entry *ea = a, *eb = b;
+
+	return cmp_key_parts(ea->key, eb->key, *(const unsigned *)nkeys);
+}
+
+/*
+ * A stack shown to N frames makes different kernel stacks read the
+ * same; like bpftrace, whose stack map keeps only N frames, count them
+ * as one entry.
+ */
+static void merge_equal_keys(const struct plan *p, struct report_map *m)
+{
+	size_t out = 0;
+
+	qsort_r(m->entries, m->n, sizeof(*m->entries), cmp_entries, (void *)&m->nkeys);
+	for (size_t i = 0; i < m->n; i++) {
+		struct report_entry *e = &m->entries[i];
+
+		if (out && !cmp_key_parts(m->entries[out - 1].key, e->key, m->nkeys)) {
+			p->agg->merge(&m->entries[out - 1].val, &e->val);
+			for (unsigned k = 0; k < m->nkeys; k++)
+				free(e->key[k].s);
+			free(e->key);
+			free(e->val.buckets);
+			continue;
+		}
+		m->entries[out++] = *e;
+	}
+	m->n = out;
+}
+
+static bool shortened_stacks(const struct plan *p)
+{
+	for (unsigned k = 0; k < p->nkeys; k++)
+		if (p->keys[k].type.depth)
+			return true;
+	return false;
+}
+
 static void to_report(const struct plan *p, const struct maps_keys *mk,
 		      struct raw_entry *raw, size_t n, struct report_map *m)
+{
+	decode_entries(p, mk, raw, n, m);
+	if (shortened_stacks(p))
+		merge_equal_keys(p, m);
+}
+
+static void decode_entries(const struct plan *p, const struct maps_keys *mk,
+			   struct raw_entry *raw, size_t n, struct report_map *m)
 {
 	if (!p->agg->bucketed) {
 		if (!n && !p->nkeys && p->agg->zero_when_empty)

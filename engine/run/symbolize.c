@@ -67,7 +67,9 @@ void symbolizer_note_pid(struct symbolizer *s, pid_t pid)
 		pm->maps = NULL;
 }
 
-void symbolizer_ksym(struct symbolizer *s, uint64_t addr, char *buf, size_t len)
+/* "name+off" (off may be 0, as bpftrace prints frames), name only, or the address. */
+static void kernel_name(struct symbolizer *s, uint64_t addr, bool with_offset,
+			char *buf, size_t len)
 {
 	const char *name = NULL;
 	uint64_t off = 0;
@@ -81,10 +83,15 @@ void symbolizer_ksym(struct symbolizer *s, uint64_t addr, char *buf, size_t len)
 		name = ksyms_lookup(s->ksyms, addr, &off);
 	if (!name)
 		snprintf(buf, len, "0x%" PRIx64, addr);
-	else if (off)
+	else if (with_offset)
 		snprintf(buf, len, "%s+%" PRIu64, name, off);
 	else
 		snprintf(buf, len, "%s", name);
+}
+
+void symbolizer_ksym(struct symbolizer *s, uint64_t addr, char *buf, size_t len)
+{
+	kernel_name(s, addr, false, buf, len);
 }
 
 static unsigned frames(const uint64_t *ips, unsigned n, unsigned depth)
@@ -104,7 +111,7 @@ void symbolizer_kstack(struct symbolizer *s, const uint64_t *ips, unsigned n,
 
 	strbuf_addch(out, '\n');
 	for (unsigned i = 0; i < count; i++) {
-		symbolizer_ksym(s, ips[i], name, sizeof(name));
+		kernel_name(s, ips[i], true, name, sizeof(name));
 		strbuf_addf(out, "    %s\n", name);
 	}
 }
@@ -121,8 +128,10 @@ void symbolizer_ustack(struct symbolizer *s, pid_t pid, const uint64_t *ips,
 	pm = find_pid(s, pid);
 	strbuf_addch(out, '\n');
 	for (unsigned i = 0; i < count; i++) {
-		if (pm->maps)
-			procmaps_symbolize(pm->maps, ips[i], PROCMAPS_OFFSET, name, sizeof(name));
+		struct procmaps_sym sym;
+
+		if (pm->maps && !procmaps_resolve(pm->maps, ips[i], &sym) && sym.name)
+			snprintf(name, sizeof(name), "%s+%" PRIu64, sym.name, sym.offset);
 		else
 			snprintf(name, sizeof(name), "0x%" PRIx64, ips[i]);
 		strbuf_addf(out, "    %s\n", name);

@@ -26,14 +26,15 @@ void symbolizer_note_pid(struct symbolizer *s, pid_t pid);
 /*
  * Append a stack the way bpftrace prints one as a key: a newline, then
  * one "    frame\n" per frame, innermost first, at most `depth` frames
- * (0: all). Frames are "func+0xoff"-style names, or the bare address
- * where no symbol covers it.
+ * (0: all). Frames are "func+OFFSET" (decimal, +0 included, as
+ * bpftrace prints them), or the bare address where no symbol covers
+ * it. A stack that was not taken prints as nothing at all.
  */
 void symbolizer_kstack(struct symbolizer *s, const uint64_t *ips, unsigned n,
 		       unsigned depth, struct strbuf *out);
 void symbolizer_ustack(struct symbolizer *s, pid_t pid, const uint64_t *ips,
 		       unsigned n, unsigned depth, struct strbuf *out);
-/* One kernel address: "vfs_read+4", or "0xffff..." when unknown. */
+/* One kernel address as ksym(): "vfs_read" (no offset, as bpftrace), or "0xffff..." when unknown. */
 void symbolizer_ksym(struct symbolizer *s, uint64_t addr, char *buf, size_t len);
 
 #endif

@@ -64,16 +64,17 @@ static int parse_stacks(const char *out, struct stack_entry *v, int max)
 }
 
 /*
- * 49 Hz over a 2 s busy loop pinned to one CPU: about 98 samples (within
- * 20%), and every user stack starts in the loop's function, although
- * the process has exited when the report is made.
+ * 49 Hz over a busy loop of 2 s of CPU time pinned to one CPU: about 98
+ * samples (within 20%), at least 90% of them in stacks naming the
+ * loop's function under main, although the process has exited when the
+ * report is made.
  */
 static void test_ustack_names_exited_process(void **state)
 {
 	struct fixture *f = *state;
 	static struct stack_entry v[64];
 	char *cmd;
-	long long total = 0;
+	long long total = 0, in_loop = 0;
 	int n;
 
 	HARNESS_REQUIRE_ROOT();
@@ -89,13 +90,18 @@ static void test_ustack_names_exited_process(void **state)
 	HASSERT_GE(&f->rec, n, 1);
 	for (int i = 0; i < n; i++) {
 		HASSERT_GE(&f->rec, v[i].count, 1);
-		HASSERT_GE(&f->rec, v[i].nframes, 2);
-		HASSERT(&f->rec, !strncmp(v[i].frames[0], "rcp_wl_spin_loop", 16));
-		HASSERT(&f->rec, !strncmp(v[i].frames[1], "main", 4));
 		total += v[i].count;
+		/*
+		 * The loop itself, named, with main above it; a few samples
+		 * land in its clock_gettime call instead (about 1%).
+		 */
+		if (v[i].nframes >= 2 && !strncmp(v[i].frames[0], "rcp_wl_spin_loop", 16) &&
+		    !strncmp(v[i].frames[1], "main", 4))
+			in_loop += v[i].count;
 	}
 	HASSERT_GE(&f->rec, total, 98 * 8 / 10);
 	HASSERT_GE(&f->rec, 98 * 12 / 10, total);
+	HASSERT_GE(&f->rec, in_loop * 10, total * 9);
 }
 
 /* Whether name is a text symbol in /proc/kallsyms. */
