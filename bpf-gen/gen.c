@@ -232,6 +232,9 @@ static void render_record(const struct plan_group *g, unsigned gi,
 		case FIELD_CHAR_ARRAY:
 			strbuf_addf(out, "\tchar %s[%u];\n", f[i].name, f[i].size);
 			break;
+		case FIELD_BYTES:
+			strbuf_addf(out, "\t__u8 %s[%u];\n", f[i].name, f[i].size);
+			break;
 		case FIELD_DATA_LOC_STR:
 			strbuf_addf(out, "\t__u32 %s;\t/* __data_loc: offset | length << 16 */\n",
 				    f[i].name);

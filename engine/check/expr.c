@@ -88,7 +88,8 @@ struct expr {
 	bool strcmp;		/* N_BINARY ==/!= on strings */
 };
 
-enum builtin_id { B_COMM, B_PID, B_TID, B_UID, B_CPU, B_NSECS, B_PROBE, B_KSTACK, B_USTACK };
+enum builtin_id { B_COMM, B_PID, B_TID, B_UID, B_CPU, B_NSECS, B_PROBE, B_FUNC, B_KSTACK,
+		  B_USTACK };
 
 static const struct builtin {
 	const char *name;
@@ -107,12 +108,14 @@ static const struct builtin {
 	[B_NSECS] = { "nsecs", { TY_INT, 8, false, false },
 		      "((__u64)bpf_ktime_get_ns())" },
 	[B_PROBE] = { "probe", { TY_PROBE, 4, false, false }, NULL },
+	/* The attach point too, shown as its function (the target's last part). */
+	[B_FUNC] = { "func", { TY_PROBE, 4, false, false, DISP_FUNC }, NULL },
 	/* Called with the program's context: bpf-gen's stacks runtime defines them. */
 	[B_KSTACK] = { "kstack", { TY_INT, 8, true, false, DISP_KSTACK }, "rcp_kstack" },
 	[B_USTACK] = { "ustack", { TY_INT, 8, false, false, DISP_USTACK }, "rcp_ustack" },
 };
 
-#define BUILTIN_LIST "comm, pid, tid, uid, cpu, nsecs, probe, kstack, ustack"
+#define BUILTIN_LIST "comm, pid, tid, uid, cpu, nsecs, probe, func, kstack, ustack"
 #define STACK_DEPTH_MAX 127
 
 static bool is_stack_builtin(unsigned b)
@@ -178,6 +181,9 @@ void expr_type_name(const struct expr_type *t, char *buf, unsigned len)
 		break;
 	case TY_PROBE:
 		snprintf(buf, len, "probe");
+		break;
+	case TY_BYTES:
+		snprintf(buf, len, "u8[%u]", t->size);
 		break;
 	default:
 		snprintf(buf, len, "?");
@@ -904,6 +910,11 @@ static int check_field(struct expr *e, const struct expr_env *env, struct diag_l
 	case FIELD_USDT_ARG:
 		e->type = type_s64;
 		break;
+	case FIELD_BYTES:
+		if (fi.size != 4 && fi.size != 16)
+			goto other;
+		e->type = (struct expr_type){ TY_BYTES, fi.size, false, false };
+		break;
 	default:
 		goto other;
 	}
@@ -944,6 +955,12 @@ static int need_int(const struct expr *k, const char *op, struct diag_list *d)
 		err_at(d, &k->src, k->off,
 		       "operand of '%s' is a probe, expected an integer", op);
 		diag_hint(d, "'probe' can only be used on its own, as a key");
+		break;
+	case TY_BYTES:
+		expr_type_name(&k->type, tn, sizeof(tn));
+		err_at(d, &k->src, k->off,
+		       "operand of '%s' is a byte array (%s), expected an integer", op, tn);
+		diag_hint(d, "a byte array is an address here: show it with ntop()");
 		break;
 	}
 	return -EINVAL;
@@ -1068,6 +1085,44 @@ static int check_display_call(struct expr *e, unsigned fn, const struct expr_env
 	return 0;
 }
 
+/*
+ * ntop(addr) or ntop(af, addr), as bpftrace: an integer or 4 bytes is an
+ * IPv4 address, 16 bytes IPv6; af (2 or 10), when given, must agree.
+ */
+static int check_ntop(struct expr *e, const struct expr_env *env, struct diag_list *d)
+{
+	struct expr *addr = e->nargs ? e->args[e->nargs - 1] : NULL;
+	const struct expr *af = e->nargs == 2 ? e->args[0] : NULL;
+	bool v6;
+	char tn[32];
+
+	if (!addr || e->nargs > 2) {
+		err_at(d, &e->src, e->off, "ntop() takes an address, or a family and an address");
+		diag_hint(d, "e.g. ntop(args.saddr) or ntop(2, args.saddr)");
+		return -EINVAL;
+	}
+	if (check_node(addr, env, d))
+		return -EINVAL;
+	if (addr->type.kind != TY_INT &&
+	    !(addr->type.kind == TY_BYTES && (addr->type.size == 4 || addr->type.size == 16))) {
+		expr_type_name(&addr->type, tn, sizeof(tn));
+		err_at(d, &addr->src, addr->off, "ntop() needs an integer or 4 or 16 bytes, got %s", tn);
+		diag_hint(d, "give it an address field, e.g. ntop(args.daddr)");
+		return -EINVAL;
+	}
+	v6 = addr->type.kind == TY_BYTES && addr->type.size == 16;
+	if (af && (af->kind != N_INT || af->ival != (v6 ? 10u : 2u))) {
+		err_at(d, &af->src, af->off, "ntop() family must be %d (%s) for this address",
+		       v6 ? 10 : 2, v6 ? "AF_INET6" : "AF_INET");
+		diag_hint(d, "or leave the family out: the address's size tells it");
+		return -EINVAL;
+	}
+	e->display_fn = true;
+	e->type = v6 ? (struct expr_type){ TY_STR, 16, false, false, DISP_IPV6 }
+		     : (struct expr_type){ TY_INT, 8, false, false, DISP_IPV4 };
+	return 0;
+}
+
 /* kstack(N), ustack(N): a stack key showing at most N frames. */
 static int check_stack_call(struct expr *e, unsigned b, struct diag_list *d)
 {
@@ -1099,6 +1154,8 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 	for (unsigned b = B_KSTACK; b <= B_USTACK; b++)
 		if (!strcmp(e->name, builtins[b].name))
 			return check_stack_call(e, b, d);
+	if (!strcmp(e->name, "ntop"))
+		return check_ntop(e, env, d);
 	if (strcmp(e->name, "str")) {
 		err_at(d, &e->src, e->off, "unknown function '%s'", e->name);
 		for (unsigned i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
@@ -1254,6 +1311,9 @@ int expr_check(struct expr *e, const struct expr_env *env, enum expr_use use,
 			diag_hint(d, "compare it with a string, e.g. comm == \"bash\"");
 		else if (e->type.kind == TY_PROBE)
 			diag_hint(d, "'probe' can only be used as a key");
+		else if (e->type.kind == TY_BYTES)
+			diag_hint(d, "a byte array is an address here: ntop(%s) shows it",
+				  e->kind == N_FIELD ? e->member : "...");
 		return -EINVAL;
 	}
 	e->checked = true;
@@ -1491,7 +1551,7 @@ static int emit_node(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 		}
 		if (e->res != RES_BUILTIN)
 			return -EINVAL;
-		if (e->builtin == B_PROBE) {
+		if (e->builtin == B_PROBE || e->builtin == B_FUNC) {
 			if (!ec->cookie_expr || !is_c_lvalue(ec->cookie_expr))
 				return -EINVAL;
 			strbuf_addf(out, "(%s)", ec->cookie_expr);
@@ -1534,7 +1594,19 @@ static int emit_node(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 		}
 		if (!e->display_fn)
 			return -EINVAL;
-		ret = emit_node(e->args[0], ec, pre, &k);
+		if (e->args[e->nargs - 1]->type.kind == TY_BYTES) {
+			const struct expr *a = e->args[e->nargs - 1];
+			unsigned t = ec->next_tmp++;
+
+			if (a->kind != N_FIELD || a->type.size != 4 || !text_is_identifier(a->member) ||
+			    !text_is_identifier(ec->ctx_var))
+				return -EINVAL;
+			strbuf_addf(pre, "__u32 rcp_t%u = 0;\n__builtin_memcpy(&rcp_t%u, %s->%s, 4);\n",
+				    t, t, ec->ctx_var, a->member);
+			strbuf_addf(out, "((__u64)rcp_t%u)", t);
+			break;
+		}
+		ret = emit_node(e->args[e->nargs - 1], ec, pre, &k);
 		if (!ret)
 			strbuf_addf(out, "((%s)%s)", ctype_int(8, e->type.is_signed),
 				    strbuf_str(&k));
@@ -1610,6 +1682,17 @@ int expr_emit_store_str(const struct expr *e, struct emit_ctx *ec,
 			return -EINVAL;
 		return 0;
 	case N_CALL:
+		if (e->display_fn) {
+			/* ntop() of 16 bytes: copy the address as it is */
+			const struct expr *a = e->args[e->nargs - 1];
+
+			if (a->kind != N_FIELD || a->type.kind != TY_BYTES ||
+			    !text_is_identifier(a->member) || !text_is_identifier(ec->ctx_var))
+				return -EINVAL;
+			strbuf_addf(pre, "bpf_probe_read_kernel(%s, %u, &%s->%s);\n", dst,
+				    n < a->type.size ? n : a->type.size, ec->ctx_var, a->member);
+			return 0;
+		}
 		ret = emit_node(e->args[0], ec, pre, &p);
 		if (!ret)
 			strbuf_addf(pre, "bpf_probe_read_%s_str(%s, %u, (const void *)%s);\n",

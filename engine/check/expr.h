@@ -7,7 +7,7 @@
  * The language, small and C-like:
  *   literals     42  0x1f  "text" (strings only compare with ==, !=)
  *   fields       args.bytes  args->bytes   (checked against the probe)
- *   builtins     comm pid tid uid cpu nsecs probe kstack ustack
+ *   builtins     comm pid tid uid cpu nsecs probe func kstack ustack
  *   params       any name declared in the recipe's params
  *   operators    unary - ! ~ ; * / % + - << >> & ^ | < <= > >= == != && ||
  *                (C precedence), parentheses
@@ -15,6 +15,7 @@
  *   calls        str(ptr) str(ptr, maxlen)   user or kernel string by pointer
  *                kstack(depth) ustack(depth)  stack traces, as map keys
  *                syscall_name(id) errno_name(n) majmin(dev) ksym(addr)
+ *                ntop(addr) ntop(af, addr)  an IPv4 or IPv6 address
  *                                             the integer, shown as a name
  *
  * Integer arithmetic is done in 64 bits, signed when either operand is
@@ -42,6 +43,7 @@ enum expr_tkind {
 	TY_STR,		/* char buffer of `size` bytes (NUL-padded) */
 	TY_PTR,		/* 8-byte pointer; `user` says which address space */
 	TY_PROBE,	/* u32 index of the attach point (BPF cookie); printed as its name */
+	TY_BYTES,	/* raw bytes (a u8[N] field): only ntop() takes them */
 };
 
 /*
@@ -56,6 +58,9 @@ enum expr_display {
 	DISP_KSYM,	/* ksym(addr): "vfs_read+4" */
 	DISP_KSTACK,	/* kstack, kstack(N): a stack id, shown as kernel frames */
 	DISP_USTACK,	/* ustack, ustack(N): pid << 32 | stack id, shown as user frames */
+	DISP_FUNC,	/* func (TY_PROBE): the attach point's function, "vfs_read" */
+	DISP_IPV4,	/* ntop(addr): 4 address bytes in a u64, "127.0.0.1" */
+	DISP_IPV6,	/* ntop(addr) of 16 bytes (TY_STR): "::1" */
 };
 
 struct expr_type {

@@ -344,16 +344,31 @@ static void build_points(struct plan *p, struct diag_list *d)
 	}
 }
 
+/* More '(' than ')': what a flow list's comma leaves of "f(x, y)". */
+static bool unbalanced(const char *text)
+{
+	int depth = 0;
+
+	for (; *text; text++)
+		depth += (*text == '(') - (*text == ')');
+	return depth != 0;
+}
+
 static struct expr *parse(struct plan_private *pp, const char *text,
 			  const char *path, struct diag_list *d)
 {
 	struct expr_origin *o = &pp->origins[pp->norigins++];
+	struct expr *e;
 
 	o->rf = pp->pub.rf;
 	snprintf(o->path, sizeof(o->path), "%s", path);
 	o->src.locate = locate;
 	o->src.ctx = o;
-	return expr_parse(text, &o->src, d);
+	e = expr_parse(text, &o->src, d);
+	if (!e && unbalanced(text))
+		diag_hint(d, "YAML splits a [a, b] list at every comma, even inside f(x, y): "
+			  "write each entry on its own `- ` line");
+	return e;
 }
 
 static int env_field(void *ctx, const char *name, struct field_info *out)

@@ -17,6 +17,7 @@ enum field_kind {
 	FIELD_CHAR_ARRAY,	/* char name[N]: a string of at most N bytes */
 	FIELD_DATA_LOC_STR,	/* __data_loc char[] name: u32, offset (low 16) + length (high 16) */
 	FIELD_PTR,		/* a pointer (8 bytes); user_ptr says into which address space */
+	FIELD_BYTES,		/* __u8 name[N]: raw bytes, e.g. an IPv4 or IPv6 address for ntop() */
 	FIELD_OTHER,		/* anything else (int arrays, structs): not usable in expressions */
 	/*
 	 * A USDT probe's argument, `offset` being its index: not a member of

@@ -350,9 +350,12 @@ static enum field_kind classify(const char *type, const char *arr,
 		/* One dimension, non-empty: "char x[N]", not "char x[]" */
 		bool one = !strchr(arr + 1, '[');
 
+		if (one && size > 0 && (!strcmp(type, "char") || !strcmp(type, "const char")))
+			return FIELD_CHAR_ARRAY;
 		return one && size > 0 &&
-			       (!strcmp(type, "char") || !strcmp(type, "const char")) ?
-			       FIELD_CHAR_ARRAY : FIELD_OTHER;
+			       (!strcmp(type, "__u8") || !strcmp(type, "u8") ||
+				!strcmp(type, "unsigned char") || !strcmp(type, "uint8_t")) ?
+			       FIELD_BYTES : FIELD_OTHER;
 	}
 	if (strchr(type, '*'))
 		return size == 8 || size == 4 ? FIELD_PTR : FIELD_OTHER;

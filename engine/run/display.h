@@ -18,4 +18,8 @@
  */
 void display_render(enum expr_display display, int64_t v, char *buf, size_t len);
 
+/* Render a byte-string key part (an IPv6 address for DISP_IPV6). */
+void display_render_bytes(enum expr_display display, const void *bytes,
+			  size_t n, char *buf, size_t len);
+
 #endif

@@ -70,6 +70,14 @@ static char *render_display(const struct plan_key *pk, int64_t v, const struct m
 	return xstrdup(name);
 }
 
+/* func: the last part of a point's target ("vfs_read" of "kprobe:vfs_read"). */
+static const char *point_func(const struct attach_point *ap)
+{
+	const char *colon = strrchr(ap->display, ':');
+
+	return colon ? colon + 1 : ap->display;
+}
+
 static void decode_key(const struct plan *p, const unsigned char *key,
 		       const struct maps_keys *mk, struct report_entry *e)
 {
@@ -78,7 +86,16 @@ static void decode_key(const struct plan *p, const unsigned char *key,
 		struct report_key_part *part = &e->key[k];
 		uint32_t idx;
 
-		if (pk->type.display != DISP_NONE) {
+		if (pk->kind == KEY_STR && pk->type.display != DISP_NONE) {
+			char name[64];
+
+			display_render_bytes(pk->type.display, key + pk->offset, pk->size,
+					     name, sizeof(name));
+			part->kind = RK_STR;
+			part->s = xstrdup(name);
+			continue;
+		}
+		if (pk->type.display != DISP_NONE && pk->kind != KEY_PROBE) {
 			int64_t v;
 
 			memcpy(&v, key + pk->offset, 8);
@@ -102,7 +119,9 @@ static void decode_key(const struct plan *p, const unsigned char *key,
 		case KEY_PROBE:
 			part->kind = RK_STR;
 			memcpy(&idx, key + pk->offset, 4);
-			part->s = xstrdup(idx < p->npoints ? p->points[idx].display : "?");
+			part->s = xstrdup(idx >= p->npoints ? "?"
+					  : pk->type.display == DISP_FUNC ? point_func(&p->points[idx])
+					  : p->points[idx].display);
 			break;
 		}
 	}

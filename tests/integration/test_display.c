@@ -102,12 +102,54 @@ static void test_device_numbers(void **state)
 	free(recipe);
 }
 
+/* func: the attach point's function, here the tracepoint's event name. */
+static void test_func(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe;
+
+	HARNESS_REQUIRE_ROOT();
+	recipe = xasprintf("%s/tests/recipes/getppid-func.yaml", harness_paths.srcdir);
+	HASSERT_EQ(&f->rec, run(&f->rec, recipe, "rcp-wl-sys", "getppid 777"), 0);
+	HASSERT(&f->rec, !strcmp(strbuf_str(&f->rec.out), "@[sys_enter_getppid]: 777\n"));
+	free(recipe);
+}
+
+/*
+ * ntop() of sock:inet_sock_set_state's u8[4] and u8[16] addresses: 50
+ * loopback connections to one port go SYN_SENT -> ESTABLISHED, keyed
+ * by destination: 127.0.0.1 and its IPv4-mapped IPv6 form.
+ */
+static void test_ntop(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe, *args, port[16], *param;
+
+	HARNESS_REQUIRE_ROOT();
+	/* a port of our own: the filter keeps only these connections */
+	snprintf(port, sizeof(port), "%d", 20000 + (int)(getpid() % 20000));
+	recipe = xasprintf("%s/tests/recipes/established-by-daddr.yaml", harness_paths.srcdir);
+	args = xasprintf("%s connect 50 %s", harness_paths.workload, port);
+	param = xasprintf("port=%s", port);
+	{
+		char *argv[] = { harness_paths.recipe, "run", recipe, "-p", param, "-c", args, NULL };
+
+		HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 0);
+	}
+	HASSERT(&f->rec, !strcmp(strbuf_str(&f->rec.out), "@[127.0.0.1, ::ffff:127.0.0.1]: 50\n"));
+	free(param);
+	free(args);
+	free(recipe);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_syscall_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errno_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_func, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ntop, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/display", tests, NULL, NULL);

@@ -25,7 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sdt.h>
@@ -307,6 +311,40 @@ static int wl_ucall(long long count)
 	_exit(0);
 }
 
+/*
+ * Under comm "rcp-wl-conn": COUNT loopback TCP connections to
+ * 127.0.0.1:PORT, on a listener made before the rename. Each makes
+ * socket, connect, accept4 and two close calls, so sys_enter_connect
+ * fires exactly COUNT times, and sock:inet_sock_set_state sees COUNT
+ * client sockets go from SYN_SENT to ESTABLISHED with dport PORT.
+ */
+static int wl_connect(long long count, long long port)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int one = 1, lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (lfd < 0)
+		die("socket");
+	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 128))
+		die("listen on 127.0.0.1:PORT");
+	handshake();
+	rename_self("rcp-wl-conn");
+	for (long long i = 0; i < count; i++) {
+		int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), a;
+
+		if (c < 0 || connect(c, (struct sockaddr *)&addr, sizeof(addr)))
+			die("connect");
+		a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (a < 0)
+			die("accept");
+		close(a);
+		close(c);
+	}
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -335,6 +373,9 @@ int main(int argc, char **argv)
 		return wl_spin(parse_count("MILLISECONDS", argv[0], 3600000));
 	if (!strcmp(cmd, "touch") && argc == 1)
 		return wl_touch(parse_count("PAGES", argv[0], 1LL << 24));
+	if (!strcmp(cmd, "connect") && argc == 2)
+		return wl_connect(parse_count("COUNT", argv[0], 100000),
+				  parse_count("PORT", argv[1], 65535));
 	if (!strcmp(cmd, "ucall") && argc == 1)
 		return wl_ucall(parse_count("COUNT", argv[0], LONG_MAX));
 	usage();
