@@ -401,7 +401,8 @@ bool gen_uses_stacks(const struct plan *p)
 {
 	for (unsigned k = 0; k < p->nkeys; k++)
 		if (p->keys[k].type.display == DISP_KSTACK ||
-		    p->keys[k].type.display == DISP_USTACK)
+		    p->keys[k].type.display == DISP_USTACK ||
+		    p->keys[k].type.display == DISP_USYM)
 			return true;
 	return false;
 }

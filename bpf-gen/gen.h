@@ -36,7 +36,10 @@ struct gen_unit {
 void gen_prog_name(unsigned group, char *buf, unsigned len);
 
 int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d);
-/* Whether the program keeps stacks (a kstack or ustack key): GEN_STACK_MAP exists. */
+/*
+ * Whether the program keeps stacks or user addresses (kstack, ustack,
+ * usym keys): GEN_STACK_MAP and GEN_STACK_PIDS_RINGBUF exist.
+ */
 bool gen_uses_stacks(const struct plan *p);
 /* Append the kernel types (from BTF) for u: they go before the body. */
 int gen_types(const struct gen_unit *u, struct strbuf *out, struct diag_list *d);

@@ -473,6 +473,8 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "Tracing, Ctrl-C to end.\n");
 	if (c.pid > 0 && child_release(&c, &d))
 		goto fail;
+	if (c.pid > 0)
+		session_note_process(s, c.pid);	/* it may end before its first stack is read */
 	ret = trace_loop(s, &o, &c, &d);
 	session_stop(s);
 	if (!ret)

@@ -1123,6 +1123,33 @@ static int check_ntop(struct expr *e, const struct expr_env *env, struct diag_li
 	return 0;
 }
 
+/*
+ * usym(addr): a user address, named from the process's memory map in
+ * the report; the key keeps the pid beside the address (16 bytes).
+ */
+static int check_usym(struct expr *e, const struct expr_env *env, struct diag_list *d)
+{
+	struct expr *addr = e->nargs == 1 ? e->args[0] : NULL;
+	char tn[32];
+
+	if (!addr) {
+		err_at(d, &e->src, e->off, "usym() takes 1 argument, got %u", e->nargs);
+		diag_hint(d, "e.g. usym(args.arg0) or usym(args.retval)");
+		return -EINVAL;
+	}
+	if (check_node(addr, env, d))
+		return -EINVAL;
+	if (addr->type.kind != TY_INT && addr->type.kind != TY_PTR) {
+		expr_type_name(&addr->type, tn, sizeof(tn));
+		err_at(d, &addr->src, addr->off, "usym() needs an address, got %s", tn);
+		diag_hint(d, "give it a user address, e.g. a uprobe's args.arg0");
+		return -EINVAL;
+	}
+	e->display_fn = true;
+	e->type = (struct expr_type){ TY_STR, 16, false, false, DISP_USYM };
+	return 0;
+}
+
 /* kstack(N), ustack(N): a stack key showing at most N frames. */
 static int check_stack_call(struct expr *e, unsigned b, struct diag_list *d)
 {
@@ -1156,6 +1183,8 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 			return check_stack_call(e, b, d);
 	if (!strcmp(e->name, "ntop"))
 		return check_ntop(e, env, d);
+	if (!strcmp(e->name, "usym"))
+		return check_usym(e, env, d);
 	if (strcmp(e->name, "str")) {
 		err_at(d, &e->src, e->off, "unknown function '%s'", e->name);
 		for (unsigned i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
@@ -1164,7 +1193,8 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 					  e->name);
 				return -EINVAL;
 			}
-		diag_hint(d, "functions: str(ptr[, maxlen]), syscall_name(id), errno_name(n), majmin(dev), ksym(addr)");
+		diag_hint(d, "functions: str(ptr[, maxlen]), syscall_name(id), errno_name(n), majmin(dev), "
+			  "ksym(addr), usym(addr), ntop(addr), kstack(n), ustack(n)");
 		return -EINVAL;
 	}
 	if (e->nargs < 1 || e->nargs > 2) {
@@ -1682,6 +1712,13 @@ int expr_emit_store_str(const struct expr *e, struct emit_ctx *ec,
 			return -EINVAL;
 		return 0;
 	case N_CALL:
+		if (e->display_fn && e->type.display == DISP_USYM) {
+			ret = emit_node(e->args[0], ec, pre, &p);
+			if (!ret)
+				strbuf_addf(pre, "rcp_usym(%s, (__u64)%s);\n", dst, strbuf_str(&p));
+			strbuf_release(&p);
+			return ret;
+		}
 		if (e->display_fn) {
 			/* ntop() of 16 bytes: copy the address as it is */
 			const struct expr *a = e->args[e->nargs - 1];

@@ -16,6 +16,7 @@
  *                kstack(depth) ustack(depth)  stack traces, as map keys
  *                syscall_name(id) errno_name(n) majmin(dev) ksym(addr)
  *                ntop(addr) ntop(af, addr)  an IPv4 or IPv6 address
+ *                usym(addr)                 a user address, named
  *                                             the integer, shown as a name
  *
  * Integer arithmetic is done in 64 bits, signed when either operand is
@@ -61,6 +62,7 @@ enum expr_display {
 	DISP_FUNC,	/* func (TY_PROBE): the attach point's function, "vfs_read" */
 	DISP_IPV4,	/* ntop(addr): 4 address bytes in a u64, "127.0.0.1" */
 	DISP_IPV6,	/* ntop(addr) of 16 bytes (TY_STR): "::1" */
+	DISP_USYM,	/* usym(addr): pid and address (TY_STR of 16 bytes), "main" */
 };
 
 struct expr_type {

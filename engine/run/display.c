@@ -56,6 +56,7 @@ void display_render(enum expr_display display, int64_t v, char *buf, size_t len)
 	case DISP_USTACK:
 	case DISP_FUNC:
 	case DISP_IPV6:
+	case DISP_USYM:
 	case DISP_NONE:
 		break;
 	}

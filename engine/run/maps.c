@@ -87,10 +87,16 @@ static void decode_key(const struct plan *p, const unsigned char *key,
 		uint32_t idx;
 
 		if (pk->kind == KEY_STR && pk->type.display != DISP_NONE) {
-			char name[64];
+			char name[256];
+			uint64_t v[2];
 
-			display_render_bytes(pk->type.display, key + pk->offset, pk->size,
-					     name, sizeof(name));
+			if (pk->type.display == DISP_USYM && pk->size == sizeof(v)) {
+				memcpy(v, key + pk->offset, sizeof(v));
+				symbolizer_usym(mk->sym, (pid_t)v[0], v[1], name, sizeof(name));
+			} else {
+				display_render_bytes(pk->type.display, key + pk->offset,
+						     pk->size, name, sizeof(name));
+			}
 			part->kind = RK_STR;
 			part->s = xstrdup(name);
 			continue;

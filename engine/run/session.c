@@ -40,11 +40,9 @@ struct session {
 static bool needs_symbols(const struct plan *p)
 {
 	for (unsigned k = 0; k < p->nkeys; k++)
-		if (p->keys[k].type.display == DISP_KSYM ||
-		    p->keys[k].type.display == DISP_KSTACK ||
-		    p->keys[k].type.display == DISP_USTACK)
+		if (p->keys[k].type.display == DISP_KSYM)
 			return true;
-	return false;
+	return gen_uses_stacks(p);
 }
 
 /* A process took its first user stack: read its memory map while it lives. */
@@ -73,6 +71,12 @@ static int open_symbols(struct session *s, struct diag_list *d)
 int session_event_fd(const struct session *s)
 {
 	return s->stack_pids ? ring_buffer__epoll_fd(s->stack_pids) : -1;
+}
+
+void session_note_process(struct session *s, pid_t pid)
+{
+	if (s->stack_pids)
+		symbolizer_note_pid(s->sym, pid);
 }
 
 void session_poll_events(struct session *s)

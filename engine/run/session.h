@@ -40,6 +40,8 @@ size_t session_attached(const struct session *s);
  * session_poll_events() handles it. Poll it while tracing.
  */
 int session_event_fd(const struct session *s);
+/* Read pid's memory map now, if its user addresses may need names (the -c command). */
+void session_note_process(struct session *s, pid_t pid);
 void session_poll_events(struct session *s);
 /* Disable every event: nothing more is counted. Fast, idempotent. */
 void session_stop(struct session *s);

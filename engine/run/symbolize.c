@@ -54,17 +54,38 @@ static struct pid_maps *find_pid(struct symbolizer *s, pid_t pid)
 	return NULL;
 }
 
-void symbolizer_note_pid(struct symbolizer *s, pid_t pid)
+/* The snapshot of pid, taking one now if there is none yet. */
+static struct pid_maps *ensure_pid(struct symbolizer *s, pid_t pid)
 {
-	struct pid_maps *pm;
+	struct pid_maps *pm = find_pid(s, pid);
 
-	if (find_pid(s, pid))
-		return;
+	if (pm)
+		return pm;
 	s->pids = xrealloc(s->pids, (s->npids + 1) * sizeof(*s->pids));
 	pm = &s->pids[s->npids++];
 	pm->pid = pid;
 	if (procmaps_snapshot(pid, s->elf, &pm->maps))
 		pm->maps = NULL;
+	return pm;
+}
+
+/*
+ * A newer snapshot replaces an older one: a process announced after the
+ * -c command was first read has loaded its libraries by now.
+ */
+void symbolizer_note_pid(struct symbolizer *s, pid_t pid)
+{
+	struct pid_maps *pm = find_pid(s, pid);
+	struct procmaps *fresh;
+
+	if (!pm) {
+		ensure_pid(s, pid);
+		return;
+	}
+	if (!procmaps_snapshot(pid, s->elf, &fresh)) {
+		procmaps_free(pm->maps);
+		pm->maps = fresh;
+	}
 }
 
 /* "name+off" (off may be 0, as bpftrace prints frames), name only, or the address. */
@@ -116,6 +137,19 @@ void symbolizer_kstack(struct symbolizer *s, const uint64_t *ips, unsigned n,
 	}
 }
 
+void symbolizer_usym(struct symbolizer *s, pid_t pid, uint64_t addr, char *buf,
+		     size_t len)
+{
+	struct procmaps_sym sym;
+	struct pid_maps *pm;
+
+	pm = ensure_pid(s, pid);
+	if (pm->maps && !procmaps_resolve(pm->maps, addr, &sym) && sym.name)
+		snprintf(buf, len, "%s", sym.name);
+	else
+		snprintf(buf, len, "0x%" PRIx64, addr);
+}
+
 void symbolizer_ustack(struct symbolizer *s, pid_t pid, const uint64_t *ips,
 		       unsigned n, unsigned depth, struct strbuf *out)
 {
@@ -124,8 +158,7 @@ void symbolizer_ustack(struct symbolizer *s, pid_t pid, const uint64_t *ips,
 	char name[256];
 
 	/* Not announced (the event was lost): try the process while it may live. */
-	symbolizer_note_pid(s, pid);
-	pm = find_pid(s, pid);
+	pm = ensure_pid(s, pid);
 	strbuf_addch(out, '\n');
 	for (unsigned i = 0; i < count; i++) {
 		struct procmaps_sym sym;

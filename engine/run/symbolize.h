@@ -20,7 +20,10 @@ struct symbolizer;
 struct symbolizer *symbolizer_new(void);
 void symbolizer_free(struct symbolizer *s);
 
-/* Snapshot pid's memory map now (idempotent; a vanished pid is ignored). */
+/*
+ * Snapshot pid's memory map now, replacing an older snapshot of it (a
+ * vanished pid keeps what was read before).
+ */
 void symbolizer_note_pid(struct symbolizer *s, pid_t pid);
 
 /*
@@ -34,6 +37,9 @@ void symbolizer_kstack(struct symbolizer *s, const uint64_t *ips, unsigned n,
 		       unsigned depth, struct strbuf *out);
 void symbolizer_ustack(struct symbolizer *s, pid_t pid, const uint64_t *ips,
 		       unsigned n, unsigned depth, struct strbuf *out);
+/* One user address of pid as usym(): "main" (no offset, as bpftrace), or "0x..." */
+void symbolizer_usym(struct symbolizer *s, pid_t pid, uint64_t addr, char *buf,
+		     size_t len);
 /* One kernel address as ksym(): "vfs_read" (no offset, as bpftrace), or "0xffff..." when unknown. */
 void symbolizer_ksym(struct symbolizer *s, uint64_t addr, char *buf, size_t len);
 

@@ -186,6 +186,32 @@ static void test_usdt_count_and_args(void **state)
 }
 
 /*
+ * usym() names a user address: the one the workload passes is
+ * rcp_wl_target's. Its memory map is read when the probe first fires,
+ * so the workload runs long enough (50M calls, no probe on them) for
+ * that to happen while it lives.
+ */
+static void test_usym(void **state)
+{
+	struct fixture *f = *state;
+	char *s, *cmd;
+
+	HARNESS_REQUIRE_ROOT();
+	s = spec("usdt", "rcpwl_addr:target");
+	write_recipe(f, "usym", (const char *const[]){ s, NULL },
+		     "key: [usym(args.arg0)]\naggregate:\n  type: count\n");
+	cmd = xasprintf("%s ucall 50000000", harness_paths.workload);
+	{
+		char *argv[] = { harness_paths.recipe, "run", f->path, "-c", cmd, NULL };
+
+		HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 0);
+	}
+	free(cmd);
+	HASSERT(&f->rec, !strcmp(strbuf_str(&f->rec.out), "@[rcp_wl_target]: 1\n"));
+	free(s);
+}
+
+/*
  * A USDT probe and a uprobe in one recipe, keyed by probe: two programs,
  * one told its point by the USDT cookie, the other by the BPF cookie;
  * each line names its probe as the report shows it.
@@ -250,7 +276,7 @@ static void test_probes_listing(void **state)
 
 	HARNESS_REQUIRE_ROOT();
 	glob = spec("uprobe", "rcp_wl_*");
-	usdt = spec("usdt", "*");
+	usdt = spec("usdt", "rcpwl:*");
 	list[0] = verbose[0] = harness_paths.recipe;
 	list[2] = glob;
 	verbose[3] = usdt;
@@ -338,6 +364,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_uprobe_arg0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usdt_count_and_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_key_mixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usym, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_libc_uprobe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probes_listing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),

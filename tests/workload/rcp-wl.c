@@ -293,9 +293,11 @@ __attribute__((noinline, used)) long rcp_wl_target(long i)
 }
 
 /*
- * Under comm "rcp-wl-ucall": exactly COUNT calls rcp_wl_target(i) and
- * COUNT hits of the USDT probe rcpwl:tick with args (i, i * 3), for i in
- * 0..COUNT-1, then exit_group(0). No system call in the loop.
+ * Under comm "rcp-wl-ucall": one hit of the USDT probe
+ * rcpwl_addr:target with the address of rcp_wl_target (for usym()),
+ * then exactly COUNT calls rcp_wl_target(i) and COUNT hits of the USDT
+ * probe rcpwl:tick with args (i, i * 3), for i in 0..COUNT-1, then
+ * exit_group(0). No system call in the loop.
  */
 static int wl_ucall(long long count)
 {
@@ -303,6 +305,7 @@ static int wl_ucall(long long count)
 
 	handshake();
 	rename_self("rcp-wl-ucall");
+	STAP_PROBE1(rcpwl_addr, target, &rcp_wl_target);
 	for (long i = 0; i < count; i++) {
 		sum += rcp_wl_target(i);
 		STAP_PROBE2(rcpwl, tick, i, i * 3);
