@@ -9,7 +9,7 @@
  * A tp_btf program names its tracepoint at load (the prepare hook), so
  * each point has a program of its own. libbpf 1.1 cannot give a raw
  * tracepoint link a BPF cookie, so each program knows its point's index
- * as a constant (no_cookie). A target is one tracepoint (no globs).
+ * as a constant (no_cookie). A glob makes one point per tracepoint.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,21 +55,15 @@ static char *closest(const char *target)
 	return found;
 }
 
-static int rt_expand(const struct provider *p, const char *target,
+/* One raw tracepoint, typed from BTF, as a point. */
+static int add_point(const struct provider *p, const char *target,
 		     const struct diag_at *at, struct attach_point **pts,
 		     size_t *n, struct diag_list *d)
 {
 	struct kfunc_proto *proto;
 	struct attach_point *ap;
-	int err;
+	int err = kfunc_proto_get(target, true, &proto);
 
-	if (!*target || strpbrk(target, "*?[:")) {
-		diag_err(d, at, "bad rawtracepoint probe '%s:%s'", p->name, target);
-		diag_hint(d, "write rawtracepoint:NAME, one tracepoint without subsystem or globs, "
-			  "e.g. rawtracepoint:sched_switch");
-		return -EINVAL;
-	}
-	err = kfunc_proto_get(target, true, &proto);
 	if (err == -ENOENT) {
 		char *near = closest(target);
 
@@ -95,6 +89,41 @@ static int rt_expand(const struct provider *p, const char *target,
 	ap->layout = xcalloc(1, sizeof(struct rt_layout));
 	((struct rt_layout *)ap->layout)->proto = proto;
 	return 0;
+}
+
+static int rt_expand(const struct provider *p, const char *target,
+		     const struct diag_at *at, struct attach_point **pts,
+		     size_t *n, struct diag_list *d)
+{
+	int err;
+
+	if (!*target || strchr(target, ':')) {
+		diag_err(d, at, "bad rawtracepoint probe '%s:%s'", p->name, target);
+		diag_hint(d, "write rawtracepoint:NAME, without a subsystem, e.g. rawtracepoint:sched_switch "
+			  "(globs allowed: rawtracepoint:sched_*)");
+		return -EINVAL;
+	}
+	if (strpbrk(target, "*?[")) {
+		char **names = NULL;
+		size_t count = 0;
+
+		err = kfunc_rawtp_names(target, &names, &count);
+		if (!err && !count) {
+			diag_err(d, at, "no raw tracepoint matches '%s'", target);
+			diag_hint(d, "`recipe probes 'rawtracepoint:*'` lists them");
+			err = -ENOENT;
+		} else if (err) {
+			diag_err(d, at, "cannot read kernel BTF: %s", strerror(-err));
+		}
+		for (size_t i = 0; i < count; i++) {
+			if (!err)
+				err = add_point(p, names[i], at, pts, n, d);
+			free(names[i]);
+		}
+		free(names);
+		return err;
+	}
+	return add_point(p, target, at, pts, n, d);
 }
 
 static struct rt_layout *layout_of(struct attach_point *ap)

@@ -216,6 +216,18 @@ static void test_probe_names_without_cookie(void **state)
 	HASSERT_EQ(&f->rec, report_scalar(out, "@[tracepoint:syscalls:sys_enter_getppid]: "), 777);
 	HASSERT_EQ(&f->rec, report_scalar(out, "@[rawtracepoint:sys_enter]: "), 778);
 	free(recipe);
+
+	/*
+	 * A glob: sys_enter and sys_exit, a program each. The exits under
+	 * the new comm: prctl's own (it renamed before returning) and 777
+	 * getppid; exit_group never returns.
+	 */
+	hproc_free(&f->rec);
+	recipe = xasprintf("%s/tests/recipes/raw-sys-glob.yaml", harness_paths.srcdir);
+	HASSERT_EQ(&f->rec, run_cmd(&f->rec, recipe, "rcp-wl-sys", "getppid 777"), 0);
+	HASSERT(&f->rec, !strcmp(strbuf_str(&f->rec.out),
+				 "@[rawtracepoint:sys_enter]: 778\n@[rawtracepoint:sys_exit]: 778\n"));
+	free(recipe);
 }
 
 int main(void)
