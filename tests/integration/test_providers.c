@@ -230,6 +230,30 @@ static void test_probe_names_without_cookie(void **state)
 	free(recipe);
 }
 
+/*
+ * interval:ms:200 for 1 s fires on one CPU only: about 5 ticks, not 5
+ * per CPU. Bounds, not an exact figure: the end of the duration races
+ * the fifth tick.
+ */
+static void test_interval_one_cpu(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe;
+	long long n;
+
+	HARNESS_REQUIRE_ROOT();
+	recipe = xasprintf("%s/tests/recipes/interval-ticks.yaml", harness_paths.srcdir);
+	{
+		char *argv[] = { harness_paths.recipe, "run", recipe, "-d", "1", NULL };
+
+		HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 0);
+	}
+	n = report_scalar(strbuf_str(&f->rec.out), "@ticks: ");
+	HASSERT_GE(&f->rec, n, 3);
+	HASSERT_GE(&f->rec, 6, n);
+	free(recipe);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +262,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hardware_without_pmu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probes_listing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_names_without_cookie, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interval_one_cpu, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/providers", tests, NULL, NULL);
