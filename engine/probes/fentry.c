@@ -170,17 +170,7 @@ static int fe_list(const struct provider *p, const char *glob,
 	size_t n = 0;
 	int err = kfunc_functions(glob ? glob : "*", true, &names, &n);
 
-	for (size_t i = 0; i < n; i++) {
-		if (!err) {
-			char *spec = xasprintf("%s:%s", p->name, names[i]);
-
-			err = cb(spec, ctx);
-			free(spec);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return err;
+	return provider_list_names(p, names, n, err, cb, ctx);
 }
 
 static int fe_describe(struct attach_point *ap, struct strbuf *out)

@@ -685,3 +685,12 @@ void kfunc_cache_release(void)
 	nsymbols = 0;
 	symbols_loaded = false;
 }
+
+bool kfunc_pt_regs_arg_offset(unsigned slot, unsigned *offset)
+{
+	static const char *const regs[KFUNC_REG_ARGS] = { "di", "si", "dx", "cx", "r8", "r9" };
+
+	if (slot == KFUNC_RET_SLOT)
+		return !kfunc_pt_regs_offset("ax", offset);
+	return slot < KFUNC_REG_ARGS && !kfunc_pt_regs_offset(regs[slot], offset);
+}

@@ -69,6 +69,15 @@ struct kfunc_proto *kfunc_proto_untyped(unsigned nargs);
 int kfunc_pt_regs_offset(const char *reg, unsigned *offset);
 
 /*
+ * Where a probed function's argument `slot` (0..KFUNC_REG_ARGS-1: di si
+ * dx cx r8 r9, the x86-64 calling convention) or its return value
+ * (KFUNC_RET_SLOT: ax) sits in pt_regs, for kprobes and uprobes alike.
+ */
+#define KFUNC_REG_ARGS 6
+#define KFUNC_RET_SLOT 64	/* a slot no argument has */
+bool kfunc_pt_regs_arg_offset(unsigned slot, unsigned *offset);
+
+/*
  * Field `name` of an argument list: "argN" (N the argument's position),
  * the BTF parameter name, or "retval" (when ret is not NULL; it sits at
  * ret->slot). Every name of one argument yields the same field, named

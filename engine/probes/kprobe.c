@@ -26,14 +26,11 @@
 #include "util/strbuf.h"
 
 #define KPROBE_PMU_TYPE "/sys/bus/event_source/devices/kprobe/type"
-#define NREGS 6
-/* A slot number no argument has: where kfunc_field finds retval. */
-#define RET_SLOT 64
 
 struct kp_layout {
 	struct kfunc_proto *proto;	/* args (none for kretprobe) */
 	struct kfunc_proto *typed;	/* the function's own, for describe */
-	struct kfunc_arg ret;		/* retval, at RET_SLOT */
+	struct kfunc_arg ret;		/* retval, at KFUNC_RET_SLOT */
 	bool has_ret;
 	char *names;
 };
@@ -46,15 +43,6 @@ static bool is_ret(const struct provider *p)
 	return !strcmp(p->name, "kretprobe");
 }
 
-static bool reg_offset(unsigned slot, unsigned *offset)
-{
-	static const char *const regs[NREGS] = { "di", "si", "dx", "cx", "r8", "r9" };
-
-	if (slot == RET_SLOT)
-		return !kfunc_pt_regs_offset("ax", offset);
-	return slot < NREGS && !kfunc_pt_regs_offset(regs[slot], offset);
-}
-
 static int load_layout(struct attach_point *ap, struct kp_layout **out)
 {
 	struct kp_layout *l = ap->layout;
@@ -63,14 +51,14 @@ static int load_layout(struct attach_point *ap, struct kp_layout **out)
 		struct kfunc_proto *proto;
 
 		if (kfunc_proto_get(ap->target, false, &proto))
-			proto = kfunc_proto_untyped(NREGS);
+			proto = kfunc_proto_untyped(KFUNC_REG_ARGS);
 		l = xcalloc(1, sizeof(*l));
 		l->typed = proto;
 		if (is_ret(ap->provider)) {
 			l->proto = xcalloc(1, sizeof(*l->proto));
 			l->has_ret = proto->has_ret;
 			l->ret = proto->ret;
-			l->ret.slot = RET_SLOT;
+			l->ret.slot = KFUNC_RET_SLOT;
 		} else {
 			l->proto = proto;
 		}
@@ -106,7 +94,7 @@ static int kp_field(struct attach_point *ap, const char *name,
 
 	if (err)
 		return err;
-	return kfunc_field(l->proto, name, reg_offset, l->has_ret ? &l->ret : NULL, out);
+	return kfunc_field(l->proto, name, kfunc_pt_regs_arg_offset, l->has_ret ? &l->ret : NULL, out);
 }
 
 static const char *kp_field_names(struct attach_point *ap)
@@ -121,7 +109,7 @@ static const char *kp_field_names(struct attach_point *ap)
 		for (size_t i = 0; i < l->proto->nargs; i++) {
 			unsigned off;
 
-			if (!reg_offset(l->proto->args[i].slot, &off))
+			if (!kfunc_pt_regs_arg_offset(l->proto->args[i].slot, &off))
 				break;
 			strbuf_addf(&sb, "%s%s", i ? ", " : "", kfunc_arg_name((unsigned)i));
 			if (l->proto->args[i].name[0])
@@ -176,17 +164,7 @@ static int kp_list(const struct provider *p, const char *glob,
 	size_t n = 0;
 	int err = kfunc_functions(glob ? glob : "*", false, &names, &n);
 
-	for (size_t i = 0; i < n; i++) {
-		if (!err) {
-			char *spec = xasprintf("%s:%s", p->name, names[i]);
-
-			err = cb(spec, ctx);
-			free(spec);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return err;
+	return provider_list_names(p, names, n, err, cb, ctx);
 }
 
 static int kp_describe(struct attach_point *ap, struct strbuf *out)

@@ -100,3 +100,19 @@ void attach_set_add(struct attach_set *set, struct bpf_link *link, int perf_fd)
 	}
 	set->v[set->n++] = (struct attached){ .link = link, .perf_fd = perf_fd };
 }
+
+int provider_list_names(const struct provider *p, char **names, size_t n, int err,
+			int (*cb)(const char *spec, void *ctx), void *ctx)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!err) {
+			char *spec = xasprintf("%s:%s", p->name, names[i]);
+
+			err = cb(spec, ctx);
+			free(spec);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return err;
+}

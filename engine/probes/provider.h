@@ -47,6 +47,13 @@ struct attach_set {
 
 void attach_set_add(struct attach_set *set, struct bpf_link *link, int perf_fd);
 
+/*
+ * For list hooks: call cb with "TYPE:NAME" for each of names[0..n) while
+ * err is 0, free names and each name, return the first error.
+ */
+int provider_list_names(const struct provider *p, char **names, size_t n, int err,
+			int (*cb)(const char *spec, void *ctx), void *ctx);
+
 struct provider {
 	const char *name;		/* "tracepoint" */
 	const char *const *aliases;	/* NULL-terminated, exact match */

@@ -224,17 +224,7 @@ static int rt_list(const struct provider *p, const char *glob,
 	size_t n = 0;
 	int err = kfunc_rawtp_names(glob ? glob : "*", &names, &n);
 
-	for (size_t i = 0; i < n; i++) {
-		if (!err) {
-			char *spec = xasprintf("%s:%s", p->name, names[i]);
-
-			err = cb(spec, ctx);
-			free(spec);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return err;
+	return provider_list_names(p, names, n, err, cb, ctx);
 }
 
 static int rt_describe(struct attach_point *ap, struct strbuf *out)

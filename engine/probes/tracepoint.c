@@ -265,17 +265,7 @@ static int tp_list(const struct provider *p, const char *glob,
 		n = kept;
 	}
 
-	for (size_t i = 0; i < n; i++) {
-		if (!err) {
-			char *spec = xasprintf("%s:%s", p->name, names[i]);
-
-			err = cb(spec, ctx);
-			free(spec);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return err;
+	return provider_list_names(p, names, n, err, cb, ctx);
 }
 
 static int tp_describe(struct attach_point *ap, struct strbuf *out)

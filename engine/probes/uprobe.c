@@ -31,9 +31,6 @@
 #include "util/text.h"
 
 #define UPROBE_PMU_TYPE "/sys/bus/event_source/devices/uprobe/type"
-#define NREGS 6
-/* A slot number no argument has: where kfunc_field finds retval. */
-#define RET_SLOT 64
 
 struct up_layout {
 	char *path;		/* the resolved file */
@@ -50,15 +47,6 @@ static bool is_ret(const struct provider *p)
 	return !strcmp(p->name, "uretprobe");
 }
 
-static bool reg_offset(unsigned slot, unsigned *offset)
-{
-	static const char *const regs[NREGS] = { "di", "si", "dx", "cx", "r8", "r9" };
-
-	if (slot == RET_SLOT)
-		return !kfunc_pt_regs_offset("ax", offset);
-	return slot < NREGS && !kfunc_pt_regs_offset(regs[slot], offset);
-}
-
 static void up_free_layout(void *layout)
 {
 	struct up_layout *l = layout;
@@ -72,10 +60,10 @@ static void up_free_layout(void *layout)
 /* The args of a point: six untyped registers, or only retval for a uretprobe. */
 static struct kfunc_proto *make_proto(bool ret)
 {
-	struct kfunc_proto *p = kfunc_proto_untyped(ret ? 0 : NREGS);
+	struct kfunc_proto *p = kfunc_proto_untyped(ret ? 0 : KFUNC_REG_ARGS);
 
 	p->has_ret = ret;
-	p->ret.slot = RET_SLOT;
+	p->ret.slot = KFUNC_RET_SLOT;
 	return p;
 }
 
@@ -243,7 +231,7 @@ static int up_field(struct attach_point *ap, const char *name,
 {
 	struct up_layout *l = ap->layout;
 
-	return kfunc_field(l->proto, name, reg_offset,
+	return kfunc_field(l->proto, name, kfunc_pt_regs_arg_offset,
 			   l->proto->has_ret ? &l->proto->ret : NULL, out);
 }
 
