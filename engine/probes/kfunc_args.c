@@ -21,6 +21,7 @@
 
 #include "btf_types.h"
 #include "probes/tracefs.h"
+#include "symbols/ksyms.h"
 #include "util/file.h"
 #include "util/text.h"
 
@@ -370,65 +371,27 @@ void kfunc_describe(const struct kfunc_proto *p, bool with_ret, struct strbuf *o
 		strbuf_addf(out, "    %s retval\n", p->ret.ctype);
 }
 
-/* The address of a kallsyms symbol, 0 when absent (or hidden from non-root). */
-static unsigned long long symbol_address(const char *text, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (const char *s = text; (s = strstr(s, name)); s += len)
-		if (s - text > 19 && s[-1] == ' ' && s[-3] == ' ' && s[len] == '\n') {
-			const char *line = s - 3;
-
-			while (line > text && line[-1] != '\n')
-				line--;
-			return strtoull(line, NULL, 16);
-		}
-	return 0;
-}
-
-/*
- * Sorted, unique names: each line's first word (available_filter_functions)
- * or, from kallsyms ("ADDR TYPE NAME [MODULE]"), the text symbols outside
- * the init text the kernel freed after boot.
- */
-static char **read_names(const char *text, size_t *n, bool kallsyms)
+/* Sorted, unique names: each line's first word (available_filter_functions). */
+static char **read_names(const char *text, size_t *n)
 {
 	char **v = NULL;
 	size_t count = 0, cap = 0, out = 0;
-	unsigned long long init_lo = 0, init_hi = 0;
 
-	if (kallsyms) {
-		init_lo = symbol_address(text, "_sinittext");
-		init_hi = symbol_address(text, "_einittext");
-	}
 	for (const char *line = text; *line;) {
-		const char *nl = strchrnul(line, '\n'), *s = line;
+		const char *nl = strchrnul(line, '\n');
+		size_t len = strcspn(line, " \t\n");
 
-		if (kallsyms) {
-			const char *sp = memchr(line, ' ', (size_t)(nl - line));
-			unsigned long long addr = strtoull(line, NULL, 16);
-
-			s = NULL;
-			if (sp && nl - sp > 3 && (sp[1] == 't' || sp[1] == 'T') && sp[2] == ' ' &&
-			    !(addr >= init_lo && addr < init_hi))
-				s = sp + 3;
-		}
-		if (s) {
-			size_t len = strcspn(s, " \t\n");
-
-			if (len && !memchr(s, '.', len) && strncmp(s, "__pfx_", 6)) {
-				if (count == cap) {
-					cap = cap ? cap * 2 : 4096;
-					v = xrealloc(v, cap * sizeof(*v));
-				}
-				v[count++] = xstrndup(s, len);
+		if (len) {
+			if (count == cap) {
+				cap = cap ? cap * 2 : 4096;
+				v = xrealloc(v, cap * sizeof(*v));
 			}
+			v[count++] = xstrndup(line, len);
 		}
 		line = *nl ? nl + 1 : nl;
 	}
 	if (count)
 		qsort(v, count, sizeof(*v), cmp_str);
-	/* drop duplicates (static functions of one name in several files) */
 	for (size_t i = 0; i < count; i++) {
 		if (out && !strcmp(v[out - 1], v[i]))
 			free(v[i]);
@@ -437,6 +400,48 @@ static char **read_names(const char *text, size_t *n, bool kallsyms)
 	}
 	*n = out;
 	return v;
+}
+
+/* The kernel's functions, from kallsyms (engine/symbols/ksyms.h). */
+struct function_list {
+	uint64_t init_lo, init_hi;	/* init text, freed after boot */
+	char **v;
+	size_t n, cap;
+};
+
+static int add_function(const char *name, uint64_t addr, const char *module, void *ctx)
+{
+	struct function_list *fl = ctx;
+
+	(void)module;
+	/* compiler clones (name.cold, .isra) and patch-area prefixes are not functions */
+	if (strchr(name, '.') || !strncmp(name, "__pfx_", 6) ||
+	    (addr >= fl->init_lo && addr < fl->init_hi))
+		return 0;
+	if (fl->n == fl->cap) {
+		fl->cap = fl->cap ? fl->cap * 2 : 4096;
+		fl->v = xrealloc(fl->v, fl->cap * sizeof(*fl->v));
+	}
+	fl->v[fl->n++] = xstrdup(name);
+	return 0;
+}
+
+/* Text symbols outside the init text, sorted and unique. */
+static int kernel_functions(char ***names, size_t *n)
+{
+	struct function_list fl = { 0 };
+	struct ksyms *ks;
+	int err = ksyms_load(&ks);
+
+	if (err)
+		return err;
+	if (ksyms_find(ks, "_sinittext", &fl.init_lo) || ksyms_find(ks, "_einittext", &fl.init_hi))
+		fl.init_lo = fl.init_hi = 0;
+	err = ksyms_foreach_match(ks, "*", add_function, &fl);
+	ksyms_free(ks);
+	*names = fl.v;
+	*n = fl.n;
+	return err;
 }
 
 static void free_names(char **v, size_t n)
@@ -456,11 +461,9 @@ static int load_symbols(void)
 
 	if (symbols_loaded)
 		return 0;
-	err = file_read("/proc/kallsyms", &text, &len);
+	err = kernel_functions(&syms, &nsyms);
 	if (err)
 		return err;
-	syms = read_names(text, &nsyms, true);
-	free(text);
 	if (!root && geteuid() == 0) {
 		struct diag_list d = DIAG_LIST_INIT;
 
@@ -471,7 +474,7 @@ static int load_symbols(void)
 		char *path = xasprintf("%s/available_filter_functions", root);
 
 		if (!file_read(path, &text, &len)) {
-			filter = read_names(text, &nfilter, false);
+			filter = read_names(text, &nfilter);
 			free(text);
 		}
 		free(path);
