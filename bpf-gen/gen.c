@@ -433,7 +433,7 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 {
 	struct strbuf key_members = STRBUF_INIT, key_asserts = STRBUF_INIT;
 	struct strbuf cfg_members = STRBUF_INIT, cfg_asserts = STRBUF_INIT;
-	struct strbuf programs = STRBUF_INIT, stacks = STRBUF_INIT;
+	struct strbuf programs = STRBUF_INIT, stacks = STRBUF_INIT, map = STRBUF_INIT;
 	struct strbuf provider_runtimes = STRBUF_INIT;
 	const char *runtime = tmpl_get("include/recipe.bpf.h");
 	char max_entries[16];
@@ -459,7 +459,18 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 	for (unsigned g = 0; g < p->ngroups && !err; g++)
 		err = render_group(p, g, &programs, d);
 	if (!err) {
+		const struct tmpl_slot map_slots[] = {
+			{ "max_entries", max_entries },
+			{ "value_ctype", p->agg->value_ctype },
+			{ "ringbuf_bytes", GEN_RINGBUF_BYTES },
+		};
+
+		err = tmpl_expand(p->agg->map_tmpl, map_slots,
+				  sizeof(map_slots) / sizeof(map_slots[0]), &map, d);
+	}
+	if (!err) {
 		const struct tmpl_slot slots[] = {
+			{ "map", strbuf_str(&map) },
 			{ "version", RECIPE_VERSION },
 			{ "origin", comment_safe(p->name) },
 			{ "runtime", runtime },
@@ -469,8 +480,6 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 			{ "key_asserts", strbuf_str(&key_asserts) },
 			{ "config_members", strbuf_str(&cfg_members) },
 			{ "config_asserts", strbuf_str(&cfg_asserts) },
-			{ "max_entries", max_entries },
-			{ "value_ctype", p->agg->value_ctype },
 			{ "programs", strbuf_str(&programs) },
 		};
 		err = tmpl_expand("program.bpf.c", slots, sizeof(slots) / sizeof(slots[0]),
@@ -483,6 +492,7 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 	strbuf_release(&programs);
 	strbuf_release(&stacks);
 	strbuf_release(&provider_runtimes);
+	strbuf_release(&map);
 	if (err)
 		strbuf_release(&u->body);
 	return err;

@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "compile/object.h"
+#include "report/printf.h"
 #include "report/report.h"
 #include "run/session.h"
 #include "util/strbuf.h"
@@ -303,6 +304,22 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
+/* A print recipe's event: a line, as its format says, or a JSON object. */
+struct event_sink {
+	const struct plan *plan;
+	bool json;
+};
+
+static void print_event(void *ctx, const struct report_key_part *parts, unsigned n)
+{
+	const struct event_sink *es = ctx;
+
+	if (es->json)
+		print_event_json(parts, n, stdout);
+	else
+		print_format_write(es->plan->print, parts, stdout);
+}
+
 /* With --interval, each report (the last one too) is stamped HH:MM:SS. */
 static int print_report(struct session *s, const struct run_opts *o, bool clear,
 			struct diag_list *d)
@@ -427,6 +444,7 @@ int cmd_run(int argc, char **argv)
 	struct object obj = { 0 };
 	struct session *s = NULL;
 	struct plan_opts popts;
+	struct event_sink sink;
 	sigset_t mask;
 	int ret = parse_opts(argc, argv, &o);
 
@@ -458,6 +476,12 @@ int cmd_run(int argc, char **argv)
 	if (interrupted()) {
 		diag_err(&d, NULL, "interrupted before tracing began");
 		goto fail;
+	}
+	sink = (struct event_sink){ .plan = p, .json = o.json };
+	if (p->print) {
+		/* lines as they come, even into a pipe */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		session_set_event_sink(s, print_event, &sink);
 	}
 	if (session_attach(s, &d))
 		goto fail;

@@ -22,13 +22,7 @@ struct rcp_config {
 {{config_asserts}}
 const volatile struct rcp_config rcp_cfg = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, {{max_entries}});
-	__type(key, struct rcp_key);
-	__type(value, {{value_ctype}});
-} rcp_map SEC(".maps");
-
+{{map}}
 /* --pid and --comm, filtered here so other processes cost one branch. */
 static __always_inline int rcp_target_ok(void)
 {

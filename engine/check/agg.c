@@ -86,35 +86,35 @@ static void merge_buckets(struct report_value *into, const struct report_value *
 static const struct agg_kind kinds[] = {
 	{ .type = AGG_COUNT, .name = "count", .doc = "number of events",
 	  .zero_when_empty = true,
-	  .value_ctype = "__u64", .value_size = 8, .tmpl = "agg/count.bpf.c",
+	  .value_ctype = "__u64", .value_size = 8, .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/count.bpf.c",
 	  .shape = RS_SCALAR, .fold = fold_add, .merge = merge_add },
 	{ .type = AGG_SUM, .name = "sum", .doc = "sum of value", .needs_value = true,
 	  .zero_when_empty = true,
-	  .value_ctype = "__s64", .value_size = 8, .tmpl = "agg/sum.bpf.c",
+	  .value_ctype = "__s64", .value_size = 8, .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/sum.bpf.c",
 	  .shape = RS_SCALAR, .fold = fold_add, .merge = merge_add },
 	{ .type = AGG_MIN, .name = "min", .doc = "smallest value", .needs_value = true,
 	  .value_ctype = "struct rcp_minmax", .value_size = sizeof(struct minmax_value),
-	  .tmpl = "agg/minmax.bpf.c", .compare = "<", .shape = RS_SCALAR,
+	  .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/minmax.bpf.c", .compare = "<", .shape = RS_SCALAR,
 	  .fold = fold_min, .merge = merge_min },
 	{ .type = AGG_MAX, .name = "max", .doc = "largest value", .needs_value = true,
 	  .value_ctype = "struct rcp_minmax", .value_size = sizeof(struct minmax_value),
-	  .tmpl = "agg/minmax.bpf.c", .compare = ">", .shape = RS_SCALAR,
+	  .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/minmax.bpf.c", .compare = ">", .shape = RS_SCALAR,
 	  .fold = fold_max, .merge = merge_max },
 	{ .type = AGG_AVG, .name = "avg", .doc = "average of value (integer)",
 	  .needs_value = true, .value_ctype = "struct rcp_stats",
-	  .value_size = sizeof(struct stats_value), .tmpl = "agg/stats.bpf.c",
+	  .value_size = sizeof(struct stats_value), .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/stats.bpf.c",
 	  .shape = RS_AVG, .fold = fold_stats, .merge = merge_stats },
 	{ .type = AGG_STATS, .name = "stats", .doc = "count, average and total of value",
 	  .needs_value = true, .value_ctype = "struct rcp_stats",
-	  .value_size = sizeof(struct stats_value), .tmpl = "agg/stats.bpf.c",
+	  .value_size = sizeof(struct stats_value), .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/stats.bpf.c",
 	  .shape = RS_STATS, .fold = fold_stats, .merge = merge_stats },
 	{ .type = AGG_HIST, .name = "hist", .doc = "power-of-two histogram of value",
 	  .needs_value = true, .bucketed = true, .value_ctype = "__u64", .value_size = 8,
-	  .slot_tmpl = "agg/hist-slot.bpf.c", .tmpl = "agg/count.bpf.c",
+	  .slot_tmpl = "agg/hist-slot.bpf.c", .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/count.bpf.c",
 	  .shape = RS_HIST, .fold = fold_add, .merge = merge_buckets },
 	{ .type = AGG_LHIST, .name = "lhist", .doc = "linear histogram of value (min, max, step)",
 	  .needs_value = true, .bucketed = true, .value_ctype = "__u64", .value_size = 8,
-	  .slot_tmpl = "agg/lhist-slot.bpf.c", .tmpl = "agg/count.bpf.c",
+	  .slot_tmpl = "agg/lhist-slot.bpf.c", .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/count.bpf.c",
 	  .shape = RS_LHIST, .fold = fold_add, .merge = merge_buckets },
 };
 const struct agg_kind *agg_find(const char *name)
@@ -123,6 +123,18 @@ const struct agg_kind *agg_find(const char *name)
 		if (!strcmp(kinds[i].name, name))
 			return &kinds[i];
 	return NULL;
+}
+
+const struct agg_kind *agg_printer(void)
+{
+	static const struct agg_kind printer = {
+		.type = AGG_PRINT, .name = "print", .doc = "a line per event",
+		.value_ctype = "__u64", .value_size = 8,
+		.map_tmpl = "maps/events.bpf.c", .tmpl = "agg/print.bpf.c",
+		.shape = RS_SCALAR,
+	};
+
+	return &printer;
 }
 
 const char *agg_names(void)

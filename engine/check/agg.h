@@ -16,7 +16,7 @@
 
 enum agg_type {
 	AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_STATS, AGG_HIST,
-	AGG_LHIST,
+	AGG_LHIST, AGG_PRINT,
 };
 
 struct agg_kind {
@@ -28,6 +28,7 @@ struct agg_kind {
 	bool zero_when_empty;	/* a keyless map that saw nothing prints 0, as bpftrace's does */
 	const char *value_ctype;	/* map value type in generated C */
 	unsigned value_size;	/* bytes of one CPU's value */
+	const char *map_tmpl;	/* the map it updates, a path under templates/ */
 	const char *slot_tmpl;	/* bucketed: fragment computing rcp_key.rcp_slot */
 	const char *tmpl;	/* update fragment, a path under templates/ */
 	const char *compare;	/* min/max: the C operator of "better" */
@@ -47,6 +48,11 @@ struct agg_kind {
 
 /* The kind called `name`, or NULL. */
 const struct agg_kind *agg_find(const char *name);
+/*
+ * A print recipe's kind: the "key" is the event, sent to user space
+ * whole on a ring buffer instead of kept in a map. Not named in YAML.
+ */
+const struct agg_kind *agg_printer(void);
 /* "count, sum, min, ..." for hints. */
 const char *agg_names(void);
 

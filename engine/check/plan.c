@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/printf.h"
 #include "util/strbuf.h"
 #include "util/text.h"
 
@@ -199,10 +200,59 @@ static void build_params(struct plan *p, const struct plan_opts *opts,
 	}
 }
 
+/* A print recipe: the format, checked now; its args become the event. */
+static void build_print(struct plan *p, struct diag_list *d)
+{
+	const struct recipe_print *rp = p->rf->r->print;
+	unsigned offset;
+	char msg[128];
+
+	p->agg = agg_printer();
+	if (print_format_parse(rp->format, &p->print, &offset, msg, sizeof(msg))) {
+		struct diag_at at = recipe_locate(p->rf, "print.format", offset);
+
+		diag_err(d, &at, "%s", msg);
+		diag_hint(d, "conversions: %%d %%i %%u %%x %%X %%o %%c %%s (flags, width, precision), %%%% for %%");
+		return;
+	}
+	if (print_format_nargs(p->print) != rp->args_count) {
+		struct diag_at at = at_path(p, "print.format");
+
+		diag_err(d, &at, "the format has %u conversion%s but print has %u arg%s",
+			 print_format_nargs(p->print), print_format_nargs(p->print) == 1 ? "" : "s",
+			 rp->args_count, rp->args_count == 1 ? "" : "s");
+		diag_hint(d, "one expression under print.args for each %%-conversion, in order");
+	}
+}
+
+/* Numbers for %d and friends; %s takes anything. */
+static void check_print_types(const struct plan *p, struct diag_list *d)
+{
+	for (unsigned k = 0; p->print && k < p->nkeys; k++) {
+		const struct plan_key *key = &p->keys[k];
+		bool text = key->type.kind == TY_STR || key->type.kind == TY_PROBE ||
+			    key->type.display != DISP_NONE;
+
+		if (text && !print_format_wants_string(p->print, k)) {
+			struct diag_at at = recipe_locate(p->rf, "print.format",
+							  print_format_offset(p->print, k));
+
+			diag_err(d, &at, "conversion %u prints a number but its arg (%s) is text",
+				 k + 1, key->path);
+			diag_hint(d, "use %%s for it");
+		}
+	}
+}
+
 static void build_aggregate(struct plan *p, struct diag_list *d)
 {
 	const struct recipe_aggregate *ra = p->rf->r->aggregate;
 	struct diag_at at = at_path(p, "aggregate.type");
+
+	if (!ra) {
+		build_print(p, d);
+		return;
+	}
 
 	p->agg = agg_find(ra->type);
 	if (!p->agg) {
@@ -566,10 +616,13 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 	struct plan *p = &pp->pub;
 	const struct recipe *r = rf->r;
 	size_t errors_before = diag_errors(d);
+	char *const *keys;
+	unsigned nkeys;
 
 	p->rf = rf;
 	p->name = rf->name ? rf->name : rf->path;
-	pp->origins = xcalloc(2 + r->key_count, sizeof(*pp->origins));
+	pp->origins = xcalloc(2 + r->key_count + (r->print ? r->print->args_count : 0),
+			      sizeof(*pp->origins));
 
 	build_misc(p, d);
 	build_params(p, opts, d);
@@ -593,16 +646,19 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 
 	if (r->filter)
 		p->filter = parse(pp, r->filter, "filter", d);
-	p->keys = xcalloc(r->key_count, sizeof(*p->keys));
-	p->nkeys = r->key_count;
-	for (unsigned k = 0; k < r->key_count; k++) {
+	/* A print recipe's args are its key: the event user space receives. */
+	keys = r->print ? r->print->args : r->key;
+	nkeys = r->print ? r->print->args_count : r->key_count;
+	p->keys = xcalloc(nkeys, sizeof(*p->keys));
+	p->nkeys = nkeys;
+	for (unsigned k = 0; k < nkeys; k++) {
 		char path[32];
 
-		snprintf(path, sizeof(path), "key[%u]", k);
-		p->keys[k].expr = parse(pp, r->key[k], path, d);
+		snprintf(path, sizeof(path), r->print ? "print.args[%u]" : "key[%u]", k);
+		p->keys[k].expr = parse(pp, keys[k], path, d);
 		p->keys[k].path = pp->origins[pp->norigins - 1].path;
 	}
-	if (r->aggregate->value)
+	if (r->aggregate && r->aggregate->value)
 		p->value = parse(pp, r->aggregate->value, "aggregate.value", d);
 
 	if (diag_errors(d) > errors_before || !p->npoints) {
@@ -619,6 +675,11 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 	for (size_t i = 0; i < p->npoints; i++)
 		if (check_point(pp, i, d))
 			break;
+	if (diag_errors(d) > errors_before) {
+		plan_free(p);
+		return -EINVAL;
+	}
+	check_print_types(p, d);
 	if (diag_errors(d) > errors_before) {
 		plan_free(p);
 		return -EINVAL;
@@ -685,6 +746,7 @@ void plan_free(struct plan *p)
 	free(p->groups);
 	free(p->params);
 	free(p->map_name);
+	print_format_free(p->print);
 	free(pp->origins);
 	free(pp->envs);
 	free(pp->xparams);

@@ -70,7 +70,8 @@ struct plan_group {
 struct plan {
 	const struct recipe_file *rf;
 	const char *name;		/* recipe name or path, for messages */
-	const struct agg_kind *agg;
+	const struct agg_kind *agg;	/* agg_printer() for a print recipe */
+	struct print_format *print;	/* a print recipe's format; its args are the keys */
 	int64_t lmin, lmax, lstep;	/* lhist */
 	char *map_name;			/* "@" or "@bytes" */
 	unsigned max_entries;

@@ -416,6 +416,18 @@ int recipe_load_string(const char *path, const char *text,
 	rf->name = name_of(path);
 	rf->r = r;
 	rf->index = idx;
+	/* One of two keys, which the per-key tables cannot say. */
+	if (!r->aggregate == !r->print) {
+		struct diag_at at = recipe_locate(rf, r->print ? "print" : "", 0);
+
+		if (r->print)
+			diag_err(d, &at, "a recipe has 'aggregate' or 'print', not both");
+		else
+			diag_err(d, &at, "missing required key 'aggregate' (or 'print')");
+		diag_hint(d, "aggregate: {type: count} counts events; print: {format: \"...\", args: [...]} prints a line each");
+		recipe_file_free(rf);
+		return -EINVAL;
+	}
 	*out = rf;
 	return 0;
 }

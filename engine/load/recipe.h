@@ -45,6 +45,13 @@ struct recipe_aggregate {
 	char *min, *max, *step;	/* lhist bounds (integer scalars, checked by plan) */
 };
 
+/* A line per event, printf-like, instead of an aggregation. */
+struct recipe_print {
+	char *format;		/* required: "%-6d %s\n" (user space formats it) */
+	char **args;		/* expressions, one per conversion */
+	unsigned args_count;
+};
+
 struct recipe {
 	char *summary;		/* required, one line */
 	char *description;	/* required, what it tells you and how to read it */
@@ -55,7 +62,8 @@ struct recipe {
 	char *map;		/* optional map name: "bytes" prints as @bytes */
 	char **key;		/* optional list of expressions */
 	unsigned key_count;
-	struct recipe_aggregate *aggregate;	/* required */
+	struct recipe_aggregate *aggregate;	/* this, or print */
+	struct recipe_print *print;		/* this, or aggregate */
 	struct recipe_param *params;		/* optional */
 	unsigned params_count;
 	char *max_entries;	/* optional integer scalar, default in plan */

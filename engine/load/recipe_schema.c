@@ -31,6 +31,13 @@ static const cyaml_schema_field_t origin_fields[] = {
 	CYAML_FIELD_END
 };
 
+static const cyaml_schema_field_t print_fields[] = {
+	STR_REQ("format", struct recipe_print, format),
+	CYAML_FIELD_SEQUENCE("args", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct recipe_print, args, &string_entry, 0, 16),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t aggregate_fields[] = {
 	STR_REQ("type", struct recipe_aggregate, type),
 	STR_OPT("value", struct recipe_aggregate, value),
@@ -64,8 +71,10 @@ static const cyaml_schema_field_t recipe_fields[] = {
 	STR_OPT("map", struct recipe, map),
 	CYAML_FIELD_SEQUENCE("key", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct recipe, key, &string_entry, 0, 8),
-	CYAML_FIELD_MAPPING_PTR("aggregate", CYAML_FLAG_POINTER, struct recipe,
-				aggregate, aggregate_fields),
+	CYAML_FIELD_MAPPING_PTR("aggregate", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct recipe, aggregate, aggregate_fields),
+	CYAML_FIELD_MAPPING_PTR("print", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct recipe, print, print_fields),
 	CYAML_FIELD_SEQUENCE("params", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct recipe, params, &param_entry, 0, 16),
 	STR_OPT("max_entries", struct recipe, max_entries),

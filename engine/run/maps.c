@@ -78,12 +78,14 @@ static const char *point_func(const struct attach_point *ap)
 	return colon ? colon + 1 : ap->display;
 }
 
-static void decode_key(const struct plan *p, const unsigned char *key,
-		       const struct maps_keys *mk, struct report_entry *e)
+void maps_decode_key(const struct plan *p, const struct maps_keys *mk,
+		     const void *bytes, struct report_key_part *parts)
 {
+	const unsigned char *key = bytes;
+
 	for (unsigned k = 0; k < p->nkeys; k++) {
 		const struct plan_key *pk = &p->keys[k];
-		struct report_key_part *part = &e->key[k];
+		struct report_key_part *part = &parts[k];
 		uint32_t idx;
 
 		if (pk->kind == KEY_STR && pk->type.display != DISP_NONE) {
@@ -216,7 +218,7 @@ static void decode_entries(const struct plan *p, const struct maps_keys *mk,
 		for (size_t i = 0; i < n; i++) {
 			struct report_entry *e = report_map_add_entry(m);
 
-			decode_key(p, raw[i].key, mk, e);
+			maps_decode_key(p, mk, raw[i].key, e->key);
 			e->val = raw[i].val;
 		}
 		return;
@@ -226,7 +228,7 @@ static void decode_entries(const struct plan *p, const struct maps_keys *mk,
 		struct report_entry *e = report_map_add_entry(m);
 		size_t j;
 
-		decode_key(p, raw[i].key, mk, e);
+		maps_decode_key(p, mk, raw[i].key, e->key);
 		e->val.nbuckets = nbuckets(p);
 		e->val.buckets = xcalloc(e->val.nbuckets, sizeof(*e->val.buckets));
 		for (j = i; j < n && !memcmp(raw[j].key, raw[i].key, p->key_size); j++)

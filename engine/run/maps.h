@@ -22,6 +22,13 @@ struct maps_keys {
 };
 
 /*
+ * Decode one key (or a print recipe's event) laid out by p into
+ * p->nkeys parts, owned by the caller (free each part's s).
+ */
+void maps_decode_key(const struct plan *p, const struct maps_keys *mk,
+		     const void *bytes, struct report_key_part *parts);
+
+/*
  * Append the map `map_fd` (laid out by p) to r as one report map. With
  * `clear`, delete every key read.
  */

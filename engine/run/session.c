@@ -34,7 +34,10 @@ struct session {
 	bool stopped;
 	/* Keys that need symbols (stacks, ksym): NULL when none does. */
 	struct symbolizer *sym;
-	struct ring_buffer *stack_pids;	/* processes to snapshot, from the BPF side */
+	/* The programs' news: processes to snapshot, a print recipe's events. */
+	struct ring_buffer *rings;
+	session_event_fn sink;
+	void *sink_ctx;
 };
 
 static bool needs_symbols(const struct plan *p)
@@ -53,36 +56,76 @@ static int note_stack_pid(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static int open_symbols(struct session *s, struct diag_list *d)
+/* A print recipe's event: decoded here, rendered by the sink. */
+static int on_event(void *ctx, void *data, size_t len)
 {
-	struct bpf_map *pids = bpf_object__find_map_by_name(s->obj, GEN_STACK_PIDS_RINGBUF);
+	struct session *s = ctx;
+	const struct plan *p = s->plan;
+	struct report_key_part *parts;
 
-	if (!needs_symbols(s->plan))
+	if (len < p->key_size || !s->sink)
 		return 0;
-	s->sym = symbolizer_new();
-	if (!pids)
-		return 0;
-	s->stack_pids = ring_buffer__new(bpf_map__fd(pids), note_stack_pid, s->sym, NULL);
-	if (!s->stack_pids)
-		return diag_err(d, NULL, "cannot read the stack announcements: %s", strerror(errno));
+	parts = xcalloc(p->nkeys ? p->nkeys : 1, sizeof(*parts));
+	{
+		const struct maps_keys mk = { .sym = s->sym, .stack_fd = -1 };
+
+		maps_decode_key(p, &mk, data, parts);
+	}
+	s->sink(s->sink_ctx, parts, p->nkeys);
+	for (unsigned k = 0; k < p->nkeys; k++)
+		free(parts[k].s);
+	free(parts);
 	return 0;
+}
+
+static int add_ring(struct session *s, const char *name, ring_buffer_sample_fn fn,
+		    void *ctx, struct diag_list *d)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(s->obj, name);
+	int err = 0;
+
+	if (!map)
+		return 0;
+	if (!s->rings) {
+		s->rings = ring_buffer__new(bpf_map__fd(map), fn, ctx, NULL);
+		err = s->rings ? 0 : -errno;
+	} else {
+		err = ring_buffer__add(s->rings, bpf_map__fd(map), fn, ctx);
+	}
+	if (err)
+		return diag_err(d, NULL, "cannot read the %s ring buffer: %s", name, strerror(-err));
+	return 0;
+}
+
+static int open_rings(struct session *s, struct diag_list *d)
+{
+	if (needs_symbols(s->plan))
+		s->sym = symbolizer_new();
+	return (s->sym ? add_ring(s, GEN_STACK_PIDS_RINGBUF, note_stack_pid, s->sym, d) : 0) ?:
+	       add_ring(s, GEN_EVENTS_RINGBUF, on_event, s, d);
+}
+
+void session_set_event_sink(struct session *s, session_event_fn fn, void *ctx)
+{
+	s->sink = fn;
+	s->sink_ctx = ctx;
 }
 
 int session_event_fd(const struct session *s)
 {
-	return s->stack_pids ? ring_buffer__epoll_fd(s->stack_pids) : -1;
+	return s->rings ? ring_buffer__epoll_fd(s->rings) : -1;
 }
 
 void session_note_process(struct session *s, pid_t pid)
 {
-	if (s->stack_pids)
+	if (s->sym)
 		symbolizer_note_pid(s->sym, pid);
 }
 
 void session_poll_events(struct session *s)
 {
-	if (s->stack_pids)
-		ring_buffer__consume(s->stack_pids);
+	if (s->rings)
+		ring_buffer__consume(s->rings);
 }
 
 /* libbpf's warnings of the current load, kept to explain a failure. */
@@ -232,7 +275,7 @@ int session_load(const struct plan *p, const void *obj_data, size_t len,
 		goto fail;
 	}
 	libbpf_set_print(old_print);
-	err = open_symbols(s, d);
+	err = open_rings(s, d);
 	if (err) {
 		session_close(s, false);
 		return err;
@@ -286,14 +329,41 @@ void session_stop(struct session *s)
 	s->stopped = true;
 }
 
+/* The sum over CPUs of a one-slot per-CPU counter, zeroed with `clear`. */
+static uint64_t percpu_total(int fd, bool clear)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals = xcalloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(*vals));
+	uint64_t total = 0;
+	__u32 zero = 0;
+
+	if (ncpu > 0 && !bpf_map_lookup_elem(fd, &zero, vals))
+		for (int c = 0; c < ncpu; c++)
+			total += vals[c];
+	if (ncpu > 0 && clear) {
+		memset(vals, 0, (size_t)ncpu * sizeof(*vals));
+		bpf_map_update_elem(fd, &zero, vals, BPF_ANY);
+	}
+	free(vals);
+	return total;
+}
+
 int session_snapshot(struct session *s, bool clear, struct report **out,
 		     struct diag_list *d)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(s->obj, GEN_MAP);
 	struct bpf_map *dropped = bpf_object__find_map_by_name(s->obj, GEN_DROPPED_MAP);
+	struct bpf_map *lost = bpf_object__find_map_by_name(s->obj, GEN_LOST_MAP);
 	struct report *r = report_new();
 	int err;
 
+	if (lost) {
+		/* A print recipe: its events went out as they came; only losses remain. */
+		session_poll_events(s);
+		r->lost = percpu_total(bpf_map__fd(lost), clear);
+		*out = r;
+		return 0;
+	}
 	if (!map || !dropped) {
 		report_free(r);
 		return diag_err(d, NULL, "internal: the object has no rcp_map");
@@ -393,7 +463,7 @@ void session_close(struct session *s, bool defer)
 		return;
 	release_links(s, defer);
 	free(s->links.v);
-	ring_buffer__free(s->stack_pids);
+	ring_buffer__free(s->rings);
 	symbolizer_free(s->sym);
 	bpf_object__close(s->obj);
 	free(s);

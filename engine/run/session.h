@@ -40,6 +40,12 @@ size_t session_attached(const struct session *s);
  * session_poll_events() handles it. Poll it while tracing.
  */
 int session_event_fd(const struct session *s);
+
+/* A print recipe's event, decoded: parts[0..n) are its args' values. */
+typedef void (*session_event_fn)(void *ctx, const struct report_key_part *parts,
+				 unsigned n);
+/* Where a print recipe's events go (set before attaching). */
+void session_set_event_sink(struct session *s, session_event_fn fn, void *ctx);
 /* Read pid's memory map now, if its user addresses may need names (the -c command). */
 void session_note_process(struct session *s, pid_t pid);
 void session_poll_events(struct session *s);

@@ -256,7 +256,7 @@ static void test_bad_hints(void **state)
 	assert_non_null(d.v[0].hint);
 	assert_non_null(strstr(d.v[0].hint, "did you mean 'filter'?"));
 	assert_non_null(strstr(d.v[0].hint, "summary, description, origin, probes, "
-				"filter, map, key, aggregate, params, max_entries"));
+				"filter, map, key, aggregate, print, params, max_entries"));
 	diag_list_release(&d);
 
 	/* Every shape error of the file, not just the first. */

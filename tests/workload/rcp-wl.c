@@ -348,6 +348,23 @@ static int wl_connect(long long count, long long port)
 	_exit(0);
 }
 
+/*
+ * Under comm "rcp-wl-open": COUNT openat(PATH, O_RDONLY) each followed
+ * by close (or nothing, when the open fails), then exit_group(0).
+ */
+static int wl_open(long long count, const char *path)
+{
+	handshake();
+	rename_self("rcp-wl-open");
+	for (long long i = 0; i < count; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -376,6 +393,8 @@ int main(int argc, char **argv)
 		return wl_spin(parse_count("MILLISECONDS", argv[0], 3600000));
 	if (!strcmp(cmd, "touch") && argc == 1)
 		return wl_touch(parse_count("PAGES", argv[0], 1LL << 24));
+	if (!strcmp(cmd, "open") && argc == 2)
+		return wl_open(parse_count("COUNT", argv[0], LLONG_MAX), argv[1]);
 	if (!strcmp(cmd, "connect") && argc == 2)
 		return wl_connect(parse_count("COUNT", argv[0], 100000),
 				  parse_count("PORT", argv[1], 65535));

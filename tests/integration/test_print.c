@@ -1,0 +1,116 @@
+/*
+ * test_print: print recipes on the real kernel: one line per event,
+ * formatted in user space from the values the kernel sent through the
+ * ring buffer, exactly as many as the workload made.
+ *
+ * Needs root (each case skips otherwise); `make integration` sets
+ * RECIPE_BIN, RECIPE_WORKLOAD and RECIPE_SRCDIR.
+ */
+#include "harness.h"
+
+#include <json-c/json.h>
+
+#define OPENS 250
+
+struct fixture {
+	struct hproc rec;
+	struct hproc wl;
+};
+
+static int setup(void **state)
+{
+	*state = xcalloc(1, sizeof(struct fixture));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	hproc_free(&f->rec);
+	hproc_free(&f->wl);
+	free(f);
+	return 0;
+}
+
+/* Run `recipe run RECIPE --pid P [extra]` around `rcp-wl open OPENS /etc/hostname`. */
+static void run_opens(struct fixture *f, const char *recipe, const char *extra)
+{
+	char *wl_argv[] = { harness_paths.workload, "--wait-stdin", "open", "250",
+			    "/etc/hostname", NULL };
+	char pid[32];
+	char *rec_argv[] = { harness_paths.recipe, "run", (char *)recipe, "--pid", pid,
+			     (char *)extra, extra ? "json" : NULL, NULL };
+
+	HASSERT_EQ(&f->wl, hproc_spawn(&f->wl, wl_argv, 1), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)f->wl.pid);
+	HASSERT_EQ(&f->rec, hproc_spawn(&f->rec, rec_argv, 0), 0);
+	HASSERT_EQ(&f->rec, hproc_wait_for(&f->rec, 2, "Attached ", HARNESS_ATTACH_TIMEOUT_MS), 0);
+	HASSERT_EQ(&f->wl, hproc_write_stdin(&f->wl, "x"), 0);
+	HASSERT_EQ(&f->wl, hproc_wait(&f->wl, 30000), 0);
+	HASSERT_EQ(&f->rec, hproc_signal(&f->rec, SIGINT), 0);
+	HASSERT_EQ(&f->rec, hproc_wait(&f->rec, 30000), 0);
+}
+
+/* Exactly OPENS lines, each "PID rcp-wl-open /etc/hostname", and nothing else. */
+static void test_opens_lines(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe, *line, *want;
+	struct strbuf expect = STRBUF_INIT;
+
+	HARNESS_REQUIRE_ROOT();
+	recipe = xasprintf("%s/tests/recipes/opens-pid.yaml", harness_paths.srcdir);
+	run_opens(f, recipe, NULL);
+	line = xasprintf("%-7d %-16s %s\n", (int)f->wl.pid, "rcp-wl-open", "/etc/hostname");
+	for (int i = 0; i < OPENS; i++)
+		strbuf_addstr(&expect, line);
+	want = strbuf_detach(&expect);
+	HASSERT(&f->rec, !strcmp(strbuf_str(&f->rec.out), want));
+	free(want);
+	free(line);
+	free(recipe);
+}
+
+/* --format json: one {"args": [pid, comm, path]} object per event. */
+static void test_opens_json(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe;
+	const char *l;
+	int n = 0;
+
+	HARNESS_REQUIRE_ROOT();
+	recipe = xasprintf("%s/tests/recipes/opens-pid.yaml", harness_paths.srcdir);
+	run_opens(f, recipe, "--format");
+	for (l = strbuf_str(&f->rec.out); *l; l = strchr(l, '\n') + 1) {
+		struct json_object *o = json_tokener_parse(l), *args;
+
+		HASSERT(&f->rec, o);
+		if (json_object_object_get_ex(o, "args", &args)) {
+			HASSERT_EQ(&f->rec, json_object_array_length(args), 3);
+			HASSERT_EQ(&f->rec, json_object_get_int64(json_object_array_get_idx(args, 0)),
+				   f->wl.pid);
+			HASSERT(&f->rec, !strcmp(json_object_get_string(json_object_array_get_idx(args, 1)),
+						 "rcp-wl-open"));
+			HASSERT(&f->rec, !strcmp(json_object_get_string(json_object_array_get_idx(args, 2)),
+						 "/etc/hostname"));
+			n++;
+		}
+		json_object_put(o);
+		if (!strchr(l, '\n'))
+			break;
+	}
+	HASSERT_EQ(&f->rec, n, OPENS);
+	free(recipe);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_opens_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_opens_json, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("integration/print", tests, NULL, NULL);
+}
