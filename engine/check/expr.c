@@ -88,8 +88,8 @@ struct expr {
 	bool strcmp;		/* N_BINARY ==/!= on strings */
 };
 
-enum builtin_id { B_COMM, B_PID, B_TID, B_UID, B_CPU, B_NSECS, B_PROBE, B_FUNC, B_KSTACK,
-		  B_USTACK };
+enum builtin_id { B_COMM, B_PID, B_TID, B_UID, B_CPU, B_NSECS, B_TIME, B_PROBE, B_FUNC,
+		  B_KSTACK, B_USTACK };
 
 static const struct builtin {
 	const char *name;
@@ -107,6 +107,9 @@ static const struct builtin {
 		    "((__u32)bpf_get_smp_processor_id())" },
 	[B_NSECS] = { "nsecs", { TY_INT, 8, false, false },
 		      "((__u64)bpf_ktime_get_ns())" },
+	/* The boot clock counts suspend too: user space turns it into wall time. */
+	[B_TIME] = { "time", { TY_INT, 8, false, false, DISP_TIME },
+		     "((__u64)bpf_ktime_get_boot_ns())" },
 	[B_PROBE] = { "probe", { TY_PROBE, 4, false, false }, NULL },
 	/* The attach point too, shown as its function (the target's last part). */
 	[B_FUNC] = { "func", { TY_PROBE, 4, false, false, DISP_FUNC }, NULL },
@@ -115,8 +118,11 @@ static const struct builtin {
 	[B_USTACK] = { "ustack", { TY_INT, 8, false, false, DISP_USTACK }, "rcp_ustack" },
 };
 
-#define BUILTIN_LIST "comm, pid, tid, uid, cpu, nsecs, probe, func, kstack, ustack"
+#define BUILTIN_LIST "comm, pid, tid, uid, cpu, nsecs, time, probe, func, kstack, ustack"
 #define STACK_DEPTH_MAX 127
+/* join(): the first JOIN_ARGS strings, JOIN_ARG_SIZE bytes each (templates/include/recipe.bpf.h) */
+#define JOIN_ARGS 6
+#define JOIN_ARG_SIZE 32
 
 static bool is_stack_builtin(unsigned b)
 {
@@ -1150,6 +1156,31 @@ static int check_usym(struct expr *e, const struct expr_env *env, struct diag_li
 	return 0;
 }
 
+/* join(argv): a user array of strings, as execve's argv. */
+static int check_join(struct expr *e, const struct expr_env *env, struct diag_list *d)
+{
+	struct expr *arr = e->nargs == 1 ? e->args[0] : NULL;
+	char tn[32];
+
+	if (!arr) {
+		err_at(d, &e->src, e->off, "join() takes 1 argument, got %u", e->nargs);
+		diag_hint(d, "e.g. join(args.argv)");
+		return -EINVAL;
+	}
+	if (check_node(arr, env, d))
+		return -EINVAL;
+	if (arr->type.kind != TY_PTR || !arr->type.user) {
+		expr_type_name(&arr->type, tn, sizeof(tn));
+		err_at(d, &arr->src, arr->off, "join() needs a user pointer to strings, got %s%s", tn,
+		       arr->type.kind == TY_PTR ? " (kernel)" : "");
+		diag_hint(d, "e.g. join(args.argv) on tracepoint:syscalls:sys_enter_execve");
+		return -EINVAL;
+	}
+	e->display_fn = true;
+	e->type = (struct expr_type){ TY_STR, JOIN_ARGS * JOIN_ARG_SIZE, false, false, DISP_JOIN };
+	return 0;
+}
+
 /* kstack(N), ustack(N): a stack key showing at most N frames. */
 static int check_stack_call(struct expr *e, unsigned b, struct diag_list *d)
 {
@@ -1185,6 +1216,8 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 		return check_ntop(e, env, d);
 	if (!strcmp(e->name, "usym"))
 		return check_usym(e, env, d);
+	if (!strcmp(e->name, "join"))
+		return check_join(e, env, d);
 	if (strcmp(e->name, "str")) {
 		err_at(d, &e->src, e->off, "unknown function '%s'", e->name);
 		for (unsigned i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
@@ -1193,8 +1226,8 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 					  e->name);
 				return -EINVAL;
 			}
-		diag_hint(d, "functions: str(ptr[, maxlen]), syscall_name(id), errno_name(n), majmin(dev), "
-			  "ksym(addr), usym(addr), ntop(addr), kstack(n), ustack(n)");
+		diag_hint(d, "functions: str(ptr[, maxlen]), join(argv), syscall_name(id), errno_name(n), "
+			  "majmin(dev), ksym(addr), usym(addr), ntop(addr), kstack(n), ustack(n)");
 		return -EINVAL;
 	}
 	if (e->nargs < 1 || e->nargs > 2) {
@@ -1712,6 +1745,13 @@ int expr_emit_store_str(const struct expr *e, struct emit_ctx *ec,
 			return -EINVAL;
 		return 0;
 	case N_CALL:
+		if (e->display_fn && e->type.display == DISP_JOIN) {
+			ret = emit_node(e->args[0], ec, pre, &p);
+			if (!ret)
+				strbuf_addf(pre, "rcp_join(%s, (const void *)%s);\n", dst, strbuf_str(&p));
+			strbuf_release(&p);
+			return ret;
+		}
 		if (e->display_fn && e->type.display == DISP_USYM) {
 			ret = emit_node(e->args[0], ec, pre, &p);
 			if (!ret)

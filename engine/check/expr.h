@@ -7,7 +7,7 @@
  * The language, small and C-like:
  *   literals     42  0x1f  "text" (strings only compare with ==, !=)
  *   fields       args.bytes  args->bytes   (checked against the probe)
- *   builtins     comm pid tid uid cpu nsecs probe func kstack ustack
+ *   builtins     comm pid tid uid cpu nsecs time probe func kstack ustack
  *   params       any name declared in the recipe's params
  *   operators    unary - ! ~ ; * / % + - << >> & ^ | < <= > >= == != && ||
  *                (C precedence), parentheses
@@ -17,6 +17,7 @@
  *                syscall_name(id) errno_name(n) majmin(dev) ksym(addr)
  *                ntop(addr) ntop(af, addr)  an IPv4 or IPv6 address
  *                usym(addr)                 a user address, named
+ *                join(argv)                 a user string array (execve's argv)
  *                                             the integer, shown as a name
  *
  * Integer arithmetic is done in 64 bits, signed when either operand is
@@ -63,6 +64,8 @@ enum expr_display {
 	DISP_IPV4,	/* ntop(addr): 4 address bytes in a u64, "127.0.0.1" */
 	DISP_IPV6,	/* ntop(addr) of 16 bytes (TY_STR): "::1" */
 	DISP_USYM,	/* usym(addr): pid and address (TY_STR of 16 bytes), "main" */
+	DISP_TIME,	/* time: boot-clock ns of the event, shown as wall time "14:03:07" */
+	DISP_JOIN,	/* join(argv): up to 6 strings of 32 bytes (TY_STR), shown space-separated */
 };
 
 struct expr_type {

@@ -9,8 +9,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "syscall_names.h"
+
+#define JOIN_SLOT 32	/* bytes per string of join(): rcp_join in recipe.bpf.h */
 
 static const char *syscall_name(int64_t id)
 {
@@ -19,10 +22,28 @@ static const char *syscall_name(int64_t id)
 	return syscall_names[id];
 }
 
+/* join(): the non-empty slots, space-separated. */
+static void render_join(const char *slots, size_t n, char *buf, size_t len)
+{
+	size_t out = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i + JOIN_SLOT <= n && out + 1 < len; i += JOIN_SLOT) {
+		int w;
+
+		if (!slots[i])
+			break;
+		w = snprintf(buf + out, len - out, "%s%.*s", out ? " " : "", JOIN_SLOT, slots + i);
+		out += w > 0 ? (size_t)w : 0;
+	}
+}
+
 void display_render_bytes(enum expr_display display, const void *bytes,
 			  size_t n, char *buf, size_t len)
 {
-	if (display != DISP_IPV6 || n != 16 || !inet_ntop(AF_INET6, bytes, buf, (socklen_t)len))
+	if (display == DISP_JOIN)
+		render_join(bytes, n, buf, len);
+	else if (display != DISP_IPV6 || n != 16 || !inet_ntop(AF_INET6, bytes, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 }
 
@@ -46,6 +67,19 @@ void display_render(enum expr_display display, int64_t v, char *buf, size_t len)
 			snprintf(buf, len, "?");
 		return;
 	}
+	case DISP_TIME: {
+		/* boot-clock ns to wall time: now, less how long ago the event was */
+		struct timespec real, boot;
+		time_t t;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &real);
+		clock_gettime(CLOCK_BOOTTIME, &boot);
+		t = real.tv_sec - (time_t)((boot.tv_sec * 1000000000LL + boot.tv_nsec - v) / 1000000000LL);
+		localtime_r(&t, &tm);
+		strftime(buf, len, "%H:%M:%S", &tm);
+		return;
+	}
 	case DISP_DEV:
 		/* The kernel's dev_t: 12 bits of major above 20 bits of minor. */
 		snprintf(buf, len, "%" PRIu64 ":%" PRIu64, (uint64_t)v >> 20,
@@ -57,6 +91,7 @@ void display_render(enum expr_display display, int64_t v, char *buf, size_t len)
 	case DISP_FUNC:
 	case DISP_IPV6:
 	case DISP_USYM:
+	case DISP_JOIN:
 	case DISP_NONE:
 		break;
 	}

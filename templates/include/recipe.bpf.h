@@ -84,3 +84,15 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	}
 	return 1;
 }
+
+/* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
+static __always_inline void rcp_join(char *dst, const void *argv)
+{
+	for (int i = 0; i < 6; i++) {
+		const char *arg = 0;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), (const char *const *)argv + i) || !arg)
+			break;
+		bpf_probe_read_user_str(dst + i * 32, 32, arg);
+	}
+}

@@ -170,6 +170,18 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
+/* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
+static __always_inline void rcp_join(char *dst, const void *argv)
+{
+	for (int i = 0; i < 6; i++) {
+		const char *arg = 0;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), (const char *const *)argv + i) || !arg)
+			break;
+		bpf_probe_read_user_str(dst + i * 32, 32, arg);
+	}
+}
+
 
 /* The map key: one member per key expression, then the bucket slot if any. */
 struct rcp_key {
@@ -241,10 +253,10 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/chown-by-probe.yaml"
 	rcp_key.k0 = ((__u64)(rcp_probe_idx));
-#line 245 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 257 "tests/golden/chown-by-probe.yaml.bpf.c"
 #line 15 "tests/golden/chown-by-probe.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u64)(ctx->user)));
-#line 248 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 260 "tests/golden/chown-by-probe.yaml.bpf.c"
 	{
 		struct rcp_minmax rcp_zero = {};
 		struct rcp_minmax *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);
@@ -277,10 +289,10 @@ int rcp_prog_1(struct rcp_record_1 *ctx)
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/chown-by-probe.yaml"
 	rcp_key.k0 = ((__u64)(rcp_probe_idx));
-#line 281 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 293 "tests/golden/chown-by-probe.yaml.bpf.c"
 #line 15 "tests/golden/chown-by-probe.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u64)(ctx->user)));
-#line 284 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 296 "tests/golden/chown-by-probe.yaml.bpf.c"
 	{
 		struct rcp_minmax rcp_zero = {};
 		struct rcp_minmax *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);

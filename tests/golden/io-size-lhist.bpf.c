@@ -170,6 +170,18 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
+/* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
+static __always_inline void rcp_join(char *dst, const void *argv)
+{
+	for (int i = 0; i < 6; i++) {
+		const char *arg = 0;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), (const char *const *)argv + i) || !arg)
+			break;
+		bpf_probe_read_user_str(dst + i * 32, 32, arg);
+	}
+}
+
 
 /* The map key: one member per key expression, then the bucket slot if any. */
 struct rcp_key {
@@ -248,11 +260,11 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 11 "tests/golden/io-size-lhist.yaml"
 	if (!((__s64)((__s64)(((__s64)((__u64)((__u32)(ctx->bytes)) >= (__u64)(rcp_cfg.p0))) && ((__s64)((__s64)((__s64)((__u64)(ctx->sector))) > (__s64)(rcp_cfg.p1)))))))
 		return 0;
-#line 252 "tests/golden/io-size-lhist.yaml.bpf.c"
+#line 264 "tests/golden/io-size-lhist.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 14 "tests/golden/io-size-lhist.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u32)(ctx->bytes)));
-#line 256 "tests/golden/io-size-lhist.yaml.bpf.c"
+#line 268 "tests/golden/io-size-lhist.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_linear_slot(rcp_value, 0LL, 131072LL, 8192ULL);
 	{
 		__u64 rcp_zero = 0;

@@ -170,6 +170,18 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
+/* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
+static __always_inline void rcp_join(char *dst, const void *argv)
+{
+	for (int i = 0; i < 6; i++) {
+		const char *arg = 0;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), (const char *const *)argv + i) || !arg)
+			break;
+		bpf_probe_read_user_str(dst + i * 32, 32, arg);
+	}
+}
+
 
 /* The map key: one member per key expression, then the bucket slot if any. */
 struct rcp_key {
@@ -241,11 +253,11 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 10 "tests/golden/read-errors-by-errno.yaml"
 	if (!((__s64)((__s64)((__s64)((__s64)(ctx->ret)) < (__s64)((__s64)0LL)))))
 		return 0;
-#line 245 "tests/golden/read-errors-by-errno.yaml.bpf.c"
+#line 257 "tests/golden/read-errors-by-errno.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/read-errors-by-errno.yaml"
 	rcp_key.k0 = ((__s64)(-(__s64)((__s64)(ctx->ret))));
-#line 249 "tests/golden/read-errors-by-errno.yaml.bpf.c"
+#line 261 "tests/golden/read-errors-by-errno.yaml.bpf.c"
 	{
 		__u64 rcp_zero = 0;
 		__u64 *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);

@@ -170,6 +170,18 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
+/* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
+static __always_inline void rcp_join(char *dst, const void *argv)
+{
+	for (int i = 0; i < 6; i++) {
+		const char *arg = 0;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), (const char *const *)argv + i) || !arg)
+			break;
+		bpf_probe_read_user_str(dst + i * 32, 32, arg);
+	}
+}
+
 
 /* The map key: one member per key expression, then the bucket slot if any. */
 struct rcp_key {
@@ -245,17 +257,17 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 10 "tests/golden/read-size-hist.yaml"
 	if (!((__s64)((__s64)((__s64)((__s64)(ctx->ret)) >= (__s64)((__s64)0LL)))))
 		return 0;
-#line 249 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 261 "tests/golden/read-size-hist.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 11 "tests/golden/read-size-hist.yaml"
 	bpf_get_current_comm(rcp_key.k0, 16);
-#line 253 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 265 "tests/golden/read-size-hist.yaml.bpf.c"
 #line 11 "tests/golden/read-size-hist.yaml"
 	rcp_key.k1 = ((__u64)((__u32)(bpf_get_current_pid_tgid() >> 32)));
-#line 256 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 268 "tests/golden/read-size-hist.yaml.bpf.c"
 #line 14 "tests/golden/read-size-hist.yaml"
 	__s64 rcp_value = (__s64)((__s64)((__s64)(ctx->ret)));
-#line 259 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 271 "tests/golden/read-size-hist.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_log2_slot(rcp_value);
 	{
 		__u64 rcp_zero = 0;

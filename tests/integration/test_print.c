@@ -105,11 +105,45 @@ static void test_opens_json(void **state)
 	free(recipe);
 }
 
+/*
+ * cpu/execsnoop while the workload execs "/bin/true a b c" 20 times:
+ * exactly 20 lines, each with the time, a pid, the comm and the joined
+ * arguments.
+ */
+static void test_execsnoop_join(void **state)
+{
+	struct fixture *f = *state;
+	char *rec_argv[] = { harness_paths.recipe, "run", "cpu/execsnoop", "--comm", "rcp-wl-exec",
+			     "--duration", "600", NULL };
+	char *wl_argv[] = { harness_paths.workload, "exec", "20", NULL };
+	const char *l;
+	int n = 0;
+
+	HARNESS_REQUIRE_ROOT();
+	HASSERT_EQ(&f->rec, hproc_spawn(&f->rec, rec_argv, 0), 0);
+	HASSERT_EQ(&f->rec, hproc_wait_for(&f->rec, 2, "Attached ", HARNESS_ATTACH_TIMEOUT_MS), 0);
+	HASSERT_EQ(&f->wl, hproc_run(&f->wl, wl_argv, 30000), 0);
+	HASSERT_EQ(&f->rec, hproc_signal(&f->rec, SIGINT), 0);
+	HASSERT_EQ(&f->rec, hproc_wait(&f->rec, 30000), 0);
+	for (l = strbuf_str(&f->rec.out); *l; n++) {
+		const char *nl = strchr(l, '\n');
+		unsigned hh, mm, ss, pid;
+		char rest[128];
+
+		HASSERT(&f->rec, nl);
+		HASSERT_EQ(&f->rec, sscanf(l, "%2u:%2u:%2u %u %127[^\n]", &hh, &mm, &ss, &pid, rest), 5);
+		HASSERT(&f->rec, !strcmp(rest, "rcp-wl-exec      /bin/true a b c"));
+		l = nl + 1;
+	}
+	HASSERT_EQ(&f->rec, n, 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_opens_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opens_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_execsnoop_join, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/print", tests, NULL, NULL);

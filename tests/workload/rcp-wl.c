@@ -30,6 +30,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sdt.h>
@@ -365,6 +366,41 @@ static int wl_open(long long count, const char *path)
 	_exit(0);
 }
 
+/*
+ * Under comm "rcp-wl-exec": COUNT times, fork a child that execs
+ * "/bin/true a b c" (its execve is made under this comm, before the new
+ * program renames it) and wait for it; then exit_group(0).
+ */
+static int wl_exec(long long count)
+{
+	handshake();
+	rename_self("rcp-wl-exec");
+	for (long long i = 0; i < count; i++) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			char *const argv[] = { "/bin/true", "a", "b", "c", NULL };
+			volatile size_t touched = 0;
+
+			/*
+			 * A fresh child maps the binary's strings lazily; a
+			 * tracer reads them without faulting, so touch them.
+			 */
+			for (int a = 0; argv[a]; a++)
+				touched += strlen(argv[a]);
+			(void)touched;
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			die("/bin/true a b c");
+	}
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -393,6 +429,8 @@ int main(int argc, char **argv)
 		return wl_spin(parse_count("MILLISECONDS", argv[0], 3600000));
 	if (!strcmp(cmd, "touch") && argc == 1)
 		return wl_touch(parse_count("PAGES", argv[0], 1LL << 24));
+	if (!strcmp(cmd, "exec") && argc == 1)
+		return wl_exec(parse_count("COUNT", argv[0], 100000));
 	if (!strcmp(cmd, "open") && argc == 2)
 		return wl_open(parse_count("COUNT", argv[0], LLONG_MAX), argv[1]);
 	if (!strcmp(cmd, "connect") && argc == 2)
