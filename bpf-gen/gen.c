@@ -436,7 +436,7 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 	struct strbuf programs = STRBUF_INIT, stacks = STRBUF_INIT, map = STRBUF_INIT;
 	struct strbuf provider_runtimes = STRBUF_INIT;
 	const char *runtime = tmpl_get("include/recipe.bpf.h");
-	char max_entries[16];
+	char max_entries[16], ringbuf_bytes[16];
 	int err = 0;
 
 	strbuf_init(&u->body);
@@ -458,11 +458,12 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 	render_config(p, &cfg_members, &cfg_asserts);
 	for (unsigned g = 0; g < p->ngroups && !err; g++)
 		err = render_group(p, g, &programs, d);
+	snprintf(ringbuf_bytes, sizeof(ringbuf_bytes), "%u", p->ringbuf_bytes);
 	if (!err) {
 		const struct tmpl_slot map_slots[] = {
 			{ "max_entries", max_entries },
 			{ "value_ctype", p->agg->value_ctype },
-			{ "ringbuf_bytes", GEN_RINGBUF_BYTES },
+			{ "ringbuf_bytes", ringbuf_bytes },
 		};
 
 		err = tmpl_expand(p->agg->map_tmpl, map_slots,

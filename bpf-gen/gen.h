@@ -26,8 +26,6 @@
 #define GEN_STACK_MAP "rcp_stacks"
 #define GEN_EVENTS_RINGBUF "rcp_events"
 #define GEN_LOST_MAP "rcp_lost"
-/* A print recipe's ring buffer: events that do not fit are counted as lost. */
-#define GEN_RINGBUF_BYTES "1048576"
 #define GEN_STACK_PIDS_RINGBUF "rcp_stack_pids_new"
 
 struct gen_unit {

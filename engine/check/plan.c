@@ -23,6 +23,7 @@
 #define STR_PARAM_SIZE 64
 /* The key lives on the 512-byte BPF stack beside the expressions' temporaries. */
 #define MAX_KEY_SIZE 256
+#define DEFAULT_RINGBUF_BYTES (1u << 20)
 
 /* Where an expression came from, so its diagnostics point into the YAML. */
 struct expr_origin {
@@ -208,6 +209,18 @@ static void build_print(struct plan *p, struct diag_list *d)
 	char msg[128];
 
 	p->agg = agg_printer();
+	p->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
+	if (rp->buffer) {
+		struct diag_at at = at_path(p, "print.buffer");
+		int64_t v;
+
+		if (!parse_uint(rp->buffer, &v) || v < 4096 || v > (1 << 30) || (v & (v - 1))) {
+			diag_err(d, &at, "print buffer must be a power of two from 4096 to %d bytes", 1 << 30);
+			diag_hint(d, "e.g. buffer: 4194304 (4 MiB) for bursts of many events");
+		} else {
+			p->ringbuf_bytes = (unsigned)v;
+		}
+	}
 	if (print_format_parse(rp->format, &p->print, &offset, msg, sizeof(msg))) {
 		struct diag_at at = recipe_locate(p->rf, "print.format", offset);
 

@@ -72,6 +72,7 @@ struct plan {
 	const char *name;		/* recipe name or path, for messages */
 	const struct agg_kind *agg;	/* agg_printer() for a print recipe */
 	struct print_format *print;	/* a print recipe's format; its args are the keys */
+	unsigned ringbuf_bytes;		/* a print recipe's ring buffer */
 	int64_t lmin, lmax, lstep;	/* lhist */
 	char *map_name;			/* "@" or "@bytes" */
 	unsigned max_entries;

@@ -50,6 +50,7 @@ struct recipe_print {
 	char *format;		/* required: "%-6d %s\n" (user space formats it) */
 	char **args;		/* expressions, one per conversion */
 	unsigned args_count;
+	char *buffer;		/* optional ring buffer bytes (a power of two), checked by plan */
 };
 
 struct recipe {

@@ -35,6 +35,7 @@ static const cyaml_schema_field_t print_fields[] = {
 	STR_REQ("format", struct recipe_print, format),
 	CYAML_FIELD_SEQUENCE("args", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct recipe_print, args, &string_entry, 0, 16),
+	STR_OPT("buffer", struct recipe_print, buffer),
 	CYAML_FIELD_END
 };
 

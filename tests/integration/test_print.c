@@ -138,12 +138,45 @@ static void test_execsnoop_join(void **state)
 	HASSERT_EQ(&f->rec, n, 20);
 }
 
+/*
+ * A burst of 100000 opens through a 4 KiB ring buffer: the consumer
+ * cannot keep up, and every event is either printed or counted in the
+ * closing "Lost N events" line.
+ */
+static void test_lost_events_counted(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe, *cmd;
+	const char *l, *lost_line;
+	long long printed = 0, lost;
+
+	HARNESS_REQUIRE_ROOT();
+	recipe = xasprintf("%s/tests/recipes/opens-small-buffer.yaml", harness_paths.srcdir);
+	cmd = xasprintf("%s open 100000 /etc/hostname", harness_paths.workload);
+	{
+		char *argv[] = { harness_paths.recipe, "run", recipe, "--comm", "rcp-wl-open",
+				 "-c", cmd, NULL };
+
+		HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 0);
+	}
+	for (l = strbuf_str(&f->rec.out); *l >= '0' && *l <= '9'; l = strchr(l, '\n') + 1)
+		printed++;
+	lost_line = strstr(strbuf_str(&f->rec.out), "Lost ");
+	HASSERT(&f->rec, lost_line && lost_line == l);
+	lost = atoll(lost_line + 5);
+	HASSERT_GE(&f->rec, lost, 1);
+	HASSERT_EQ(&f->rec, printed + lost, 100000);
+	free(cmd);
+	free(recipe);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_opens_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opens_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_execsnoop_join, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_events_counted, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/print", tests, NULL, NULL);
