@@ -16,7 +16,7 @@ struct rcp_key {
  */
 struct rcp_config {
 	__u32 target_tgid;
-	__u32 rcp_pad;
+	__u32 self_tgid;	/* a print recipe's own process: its output must not feed it */
 	char target_comm[16];
 {{config_members}}};
 {{config_asserts}}
@@ -26,8 +26,11 @@ const volatile struct rcp_config rcp_cfg = {};
 /* --pid and --comm, filtered here so other processes cost one branch. */
 static __always_inline int rcp_target_ok(void)
 {
-	if (rcp_cfg.target_tgid &&
-	    (__u32)(bpf_get_current_pid_tgid() >> 32) != rcp_cfg.target_tgid)
+	__u32 rcp_tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+
+	if (rcp_cfg.target_tgid && rcp_tgid != rcp_cfg.target_tgid)
+		return 0;
+	if (rcp_cfg.self_tgid && rcp_tgid == rcp_cfg.self_tgid)
 		return 0;
 	if (rcp_cfg.target_comm[0]) {
 		char comm[16] = {};

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report/printf.h"
 #include "util/strbuf.h"
@@ -727,6 +728,12 @@ void plan_fill_config(const struct plan *p, void *cfg)
 	uint32_t tgid = (uint32_t)p->target_pid;
 
 	memcpy(c, &tgid, sizeof(tgid));
+	/* A print recipe's lines are writes of ours: never trace them. */
+	if (p->print) {
+		uint32_t self = (uint32_t)getpid();
+
+		memcpy(c + PLAN_CFG_SELF_OFFSET, &self, sizeof(self));
+	}
 	memcpy(c + PLAN_CFG_COMM_OFFSET, p->target_comm, sizeof(p->target_comm));
 	for (unsigned i = 0; i < p->nparams; i++) {
 		const struct plan_param *pp = &p->params[i];

@@ -64,7 +64,8 @@ struct plan_group {
 };
 
 #define PLAN_STR_MAX 256
-#define PLAN_CFG_COMM_OFFSET 8		/* struct rcp_config: __u32 target_tgid; __u32 pad; char target_comm[16] */
+#define PLAN_CFG_SELF_OFFSET 4		/* struct rcp_config: __u32 target_tgid; __u32 self_tgid; */
+#define PLAN_CFG_COMM_OFFSET 8		/* char target_comm[16]; then the params */
 #define PLAN_CFG_PARAMS_OFFSET 24
 
 struct plan {

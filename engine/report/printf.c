@@ -23,6 +23,23 @@ struct print_format {
 	unsigned nargs;
 };
 
+/* A line, not a file: widths and precisions stay small. */
+#define MAX_WIDTH 1024
+
+/* Copy a decimal number of at most MAX_WIDTH into spec; false when larger. */
+static bool digits(const char **s, char *spec, size_t *n)
+{
+	unsigned long v = 0;
+
+	while (**s >= '0' && **s <= '9') {
+		v = v * 10 + (unsigned long)(**s - '0');
+		if (v > MAX_WIDTH)
+			return false;
+		spec[(*n)++] = *(*s)++;
+	}
+	return true;
+}
+
 static bool is_flag(char c)
 {
 	return c && strchr("-+ 0#", c);
@@ -59,12 +76,13 @@ int print_format_parse(const char *fmt, struct print_format **out,
 		p->spec[n++] = *s++;
 		while (is_flag(*s) && n < 8)
 			p->spec[n++] = *s++;
-		while (*s >= '0' && *s <= '9' && n < 16)
-			p->spec[n++] = *s++;
-		if (*s == '.') {
-			p->spec[n++] = *s++;
-			while (*s >= '0' && *s <= '9' && n < 24)
-				p->spec[n++] = *s++;
+		if (!digits(&s, p->spec, &n) ||
+		    (*s == '.' && (p->spec[n++] = *s++, !digits(&s, p->spec, &n)))) {
+			*err_offset = (unsigned)(start - fmt);
+			snprintf(errbuf, errlen, "width or precision above %d in the format", MAX_WIDTH);
+			strbuf_release(&lit);
+			print_format_free(f);
+			return -EINVAL;
 		}
 		while (*s && strchr("hlzj", *s))
 			s++;	/* every value is 64-bit: lengths change nothing */

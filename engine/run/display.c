@@ -75,7 +75,8 @@ void display_render(enum expr_display display, int64_t v, char *buf, size_t len)
 
 		clock_gettime(CLOCK_REALTIME, &real);
 		clock_gettime(CLOCK_BOOTTIME, &boot);
-		t = real.tv_sec - (time_t)((boot.tv_sec * 1000000000LL + boot.tv_nsec - v) / 1000000000LL);
+		t = (time_t)((real.tv_sec * 1000000000LL + real.tv_nsec -
+			      (boot.tv_sec * 1000000000LL + boot.tv_nsec - v)) / 1000000000LL);
 		localtime_r(&t, &tm);
 		strftime(buf, len, "%H:%M:%S", &tm);
 		return;

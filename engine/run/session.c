@@ -38,7 +38,16 @@ struct session {
 	struct ring_buffer *rings;
 	session_event_fn sink;
 	void *sink_ctx;
+	int stack_fd;		/* the stack map, for stacks in events; -1 when none */
+	unsigned burst;		/* events handled by the current consume */
 };
+
+/*
+ * Events one consume handles at most: libbpf keeps consuming while data
+ * arrives, and a busy probe must not keep the loop from its timers and
+ * signals.
+ */
+#define EVENTS_PER_POLL 4096
 
 static bool needs_symbols(const struct plan *p)
 {
@@ -65,9 +74,11 @@ static int on_event(void *ctx, void *data, size_t len)
 
 	if (len < p->key_size || !s->sink)
 		return 0;
+	if (++s->burst > EVENTS_PER_POLL)
+		return -EAGAIN;	/* the rest waits for the next poll */
 	parts = xcalloc(p->nkeys ? p->nkeys : 1, sizeof(*parts));
 	{
-		const struct maps_keys mk = { .sym = s->sym, .stack_fd = -1 };
+		const struct maps_keys mk = { .sym = s->sym, .stack_fd = s->stack_fd };
 
 		maps_decode_key(p, &mk, data, parts);
 	}
@@ -99,6 +110,9 @@ static int add_ring(struct session *s, const char *name, ring_buffer_sample_fn f
 
 static int open_rings(struct session *s, struct diag_list *d)
 {
+	struct bpf_map *stacks = bpf_object__find_map_by_name(s->obj, GEN_STACK_MAP);
+
+	s->stack_fd = stacks ? bpf_map__fd(stacks) : -1;
 	if (needs_symbols(s->plan))
 		s->sym = symbolizer_new();
 	return (s->sym ? add_ring(s, GEN_STACK_PIDS_RINGBUF, note_stack_pid, s->sym, d) : 0) ?:
@@ -124,8 +138,17 @@ void session_note_process(struct session *s, pid_t pid)
 
 void session_poll_events(struct session *s)
 {
+	s->burst = 0;
 	if (s->rings)
 		ring_buffer__consume(s->rings);
+}
+
+/* Everything left, for the final report: as many rounds as it takes. */
+static void drain_events(struct session *s)
+{
+	do
+		session_poll_events(s);
+	while (s->burst > EVENTS_PER_POLL);
 }
 
 /* libbpf's warnings of the current load, kept to explain a failure. */
@@ -323,9 +346,17 @@ void session_stop(struct session *s)
 {
 	if (s->stopped)
 		return;
-	for (size_t i = 0; i < s->links.n; i++)
-		if (s->links.v[i].perf_fd >= 0)
-			ioctl(s->links.v[i].perf_fd, PERF_EVENT_IOC_DISABLE, 0);
+	for (size_t i = 0; i < s->links.n; i++) {
+		struct attached *a = &s->links.v[i];
+
+		if (a->perf_fd >= 0) {
+			ioctl(a->perf_fd, PERF_EVENT_IOC_DISABLE, 0);
+		} else if (a->link) {
+			/* No perf event to disable (uprobes, raw tracepoints): detach now. */
+			bpf_link__destroy(a->link);
+			a->link = NULL;
+		}
+	}
 	s->stopped = true;
 }
 
@@ -359,7 +390,7 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 
 	if (lost) {
 		/* A print recipe: its events went out as they came; only losses remain. */
-		session_poll_events(s);
+		drain_events(s);
 		r->lost = percpu_total(bpf_map__fd(lost), clear);
 		*out = r;
 		return 0;

@@ -196,7 +196,7 @@ _Static_assert(sizeof(struct rcp_key) == 10, "key layout");
  */
 struct rcp_config {
 	__u32 target_tgid;
-	__u32 rcp_pad;
+	__u32 self_tgid;	/* a print recipe's own process: its output must not feed it */
 	char target_comm[16];
 };
 _Static_assert(sizeof(struct rcp_config) == 24, "config layout");
@@ -213,8 +213,11 @@ struct {
 /* --pid and --comm, filtered here so other processes cost one branch. */
 static __always_inline int rcp_target_ok(void)
 {
-	if (rcp_cfg.target_tgid &&
-	    (__u32)(bpf_get_current_pid_tgid() >> 32) != rcp_cfg.target_tgid)
+	__u32 rcp_tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+
+	if (rcp_cfg.target_tgid && rcp_tgid != rcp_cfg.target_tgid)
+		return 0;
+	if (rcp_cfg.self_tgid && rcp_tgid == rcp_cfg.self_tgid)
 		return 0;
 	if (rcp_cfg.target_comm[0]) {
 		char comm[16] = {};
@@ -256,10 +259,10 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 11 "tests/golden/bytes-by-rwbs.yaml"
 	bpf_probe_read_kernel(rcp_key.k0, 10, &ctx->rwbs);
-#line 260 "tests/golden/bytes-by-rwbs.yaml.bpf.c"
+#line 263 "tests/golden/bytes-by-rwbs.yaml.bpf.c"
 #line 14 "tests/golden/bytes-by-rwbs.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u32)(ctx->bytes)));
-#line 263 "tests/golden/bytes-by-rwbs.yaml.bpf.c"
+#line 266 "tests/golden/bytes-by-rwbs.yaml.bpf.c"
 	{
 		__s64 rcp_zero = 0;
 		__s64 *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);

@@ -196,7 +196,7 @@ _Static_assert(sizeof(struct rcp_key) == 4, "key layout");
  */
 struct rcp_config {
 	__u32 target_tgid;
-	__u32 rcp_pad;
+	__u32 self_tgid;	/* a print recipe's own process: its output must not feed it */
 	char target_comm[16];
 };
 _Static_assert(sizeof(struct rcp_config) == 24, "config layout");
@@ -213,8 +213,11 @@ struct {
 /* --pid and --comm, filtered here so other processes cost one branch. */
 static __always_inline int rcp_target_ok(void)
 {
-	if (rcp_cfg.target_tgid &&
-	    (__u32)(bpf_get_current_pid_tgid() >> 32) != rcp_cfg.target_tgid)
+	__u32 rcp_tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+
+	if (rcp_cfg.target_tgid && rcp_tgid != rcp_cfg.target_tgid)
+		return 0;
+	if (rcp_cfg.self_tgid && rcp_tgid == rcp_cfg.self_tgid)
 		return 0;
 	if (rcp_cfg.target_comm[0]) {
 		char comm[16] = {};
@@ -253,10 +256,10 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/chown-by-probe.yaml"
 	rcp_key.k0 = ((__u64)(rcp_probe_idx));
-#line 257 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 260 "tests/golden/chown-by-probe.yaml.bpf.c"
 #line 15 "tests/golden/chown-by-probe.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u64)(ctx->user)));
-#line 260 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 263 "tests/golden/chown-by-probe.yaml.bpf.c"
 	{
 		struct rcp_minmax rcp_zero = {};
 		struct rcp_minmax *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);
@@ -289,10 +292,10 @@ int rcp_prog_1(struct rcp_record_1 *ctx)
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/chown-by-probe.yaml"
 	rcp_key.k0 = ((__u64)(rcp_probe_idx));
-#line 293 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 296 "tests/golden/chown-by-probe.yaml.bpf.c"
 #line 15 "tests/golden/chown-by-probe.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u64)(ctx->user)));
-#line 296 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 299 "tests/golden/chown-by-probe.yaml.bpf.c"
 	{
 		struct rcp_minmax rcp_zero = {};
 		struct rcp_minmax *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);

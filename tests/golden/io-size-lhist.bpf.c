@@ -196,7 +196,7 @@ _Static_assert(sizeof(struct rcp_key) == 4, "key layout");
  */
 struct rcp_config {
 	__u32 target_tgid;
-	__u32 rcp_pad;
+	__u32 self_tgid;	/* a print recipe's own process: its output must not feed it */
 	char target_comm[16];
 	__u64 p0;
 	__s64 p1;
@@ -217,8 +217,11 @@ struct {
 /* --pid and --comm, filtered here so other processes cost one branch. */
 static __always_inline int rcp_target_ok(void)
 {
-	if (rcp_cfg.target_tgid &&
-	    (__u32)(bpf_get_current_pid_tgid() >> 32) != rcp_cfg.target_tgid)
+	__u32 rcp_tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+
+	if (rcp_cfg.target_tgid && rcp_tgid != rcp_cfg.target_tgid)
+		return 0;
+	if (rcp_cfg.self_tgid && rcp_tgid == rcp_cfg.self_tgid)
 		return 0;
 	if (rcp_cfg.target_comm[0]) {
 		char comm[16] = {};
@@ -260,11 +263,11 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 11 "tests/golden/io-size-lhist.yaml"
 	if (!((__s64)((__s64)(((__s64)((__u64)((__u32)(ctx->bytes)) >= (__u64)(rcp_cfg.p0))) && ((__s64)((__s64)((__s64)((__u64)(ctx->sector))) > (__s64)(rcp_cfg.p1)))))))
 		return 0;
-#line 264 "tests/golden/io-size-lhist.yaml.bpf.c"
+#line 267 "tests/golden/io-size-lhist.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 14 "tests/golden/io-size-lhist.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u32)(ctx->bytes)));
-#line 268 "tests/golden/io-size-lhist.yaml.bpf.c"
+#line 271 "tests/golden/io-size-lhist.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_linear_slot(rcp_value, 0LL, 131072LL, 8192ULL);
 	{
 		__u64 rcp_zero = 0;

@@ -196,7 +196,7 @@ _Static_assert(sizeof(struct rcp_key) == 8, "key layout");
  */
 struct rcp_config {
 	__u32 target_tgid;
-	__u32 rcp_pad;
+	__u32 self_tgid;	/* a print recipe's own process: its output must not feed it */
 	char target_comm[16];
 };
 _Static_assert(sizeof(struct rcp_config) == 24, "config layout");
@@ -213,8 +213,11 @@ struct {
 /* --pid and --comm, filtered here so other processes cost one branch. */
 static __always_inline int rcp_target_ok(void)
 {
-	if (rcp_cfg.target_tgid &&
-	    (__u32)(bpf_get_current_pid_tgid() >> 32) != rcp_cfg.target_tgid)
+	__u32 rcp_tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+
+	if (rcp_cfg.target_tgid && rcp_tgid != rcp_cfg.target_tgid)
+		return 0;
+	if (rcp_cfg.self_tgid && rcp_tgid == rcp_cfg.self_tgid)
 		return 0;
 	if (rcp_cfg.target_comm[0]) {
 		char comm[16] = {};
@@ -253,11 +256,11 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 10 "tests/golden/read-errors-by-errno.yaml"
 	if (!((__s64)((__s64)((__s64)((__s64)(ctx->ret)) < (__s64)((__s64)0LL)))))
 		return 0;
-#line 257 "tests/golden/read-errors-by-errno.yaml.bpf.c"
+#line 260 "tests/golden/read-errors-by-errno.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/read-errors-by-errno.yaml"
 	rcp_key.k0 = ((__s64)(-(__s64)((__s64)(ctx->ret))));
-#line 261 "tests/golden/read-errors-by-errno.yaml.bpf.c"
+#line 264 "tests/golden/read-errors-by-errno.yaml.bpf.c"
 	{
 		__u64 rcp_zero = 0;
 		__u64 *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);

@@ -200,7 +200,7 @@ _Static_assert(sizeof(struct rcp_key) == 32, "key layout");
  */
 struct rcp_config {
 	__u32 target_tgid;
-	__u32 rcp_pad;
+	__u32 self_tgid;	/* a print recipe's own process: its output must not feed it */
 	char target_comm[16];
 };
 _Static_assert(sizeof(struct rcp_config) == 24, "config layout");
@@ -217,8 +217,11 @@ struct {
 /* --pid and --comm, filtered here so other processes cost one branch. */
 static __always_inline int rcp_target_ok(void)
 {
-	if (rcp_cfg.target_tgid &&
-	    (__u32)(bpf_get_current_pid_tgid() >> 32) != rcp_cfg.target_tgid)
+	__u32 rcp_tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+
+	if (rcp_cfg.target_tgid && rcp_tgid != rcp_cfg.target_tgid)
+		return 0;
+	if (rcp_cfg.self_tgid && rcp_tgid == rcp_cfg.self_tgid)
 		return 0;
 	if (rcp_cfg.target_comm[0]) {
 		char comm[16] = {};
@@ -257,17 +260,17 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 10 "tests/golden/read-size-hist.yaml"
 	if (!((__s64)((__s64)((__s64)((__s64)(ctx->ret)) >= (__s64)((__s64)0LL)))))
 		return 0;
-#line 261 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 264 "tests/golden/read-size-hist.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 11 "tests/golden/read-size-hist.yaml"
 	bpf_get_current_comm(rcp_key.k0, 16);
-#line 265 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 268 "tests/golden/read-size-hist.yaml.bpf.c"
 #line 11 "tests/golden/read-size-hist.yaml"
 	rcp_key.k1 = ((__u64)((__u32)(bpf_get_current_pid_tgid() >> 32)));
-#line 268 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 271 "tests/golden/read-size-hist.yaml.bpf.c"
 #line 14 "tests/golden/read-size-hist.yaml"
 	__s64 rcp_value = (__s64)((__s64)((__s64)(ctx->ret)));
-#line 271 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 274 "tests/golden/read-size-hist.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_log2_slot(rcp_value);
 	{
 		__u64 rcp_zero = 0;

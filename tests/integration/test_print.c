@@ -170,6 +170,31 @@ static void test_lost_events_counted(void **state)
 	free(recipe);
 }
 
+/*
+ * A print recipe on write(2) for 1 s: its own lines are writes, which
+ * must not come back as events (that loop would never end); so it ends
+ * on time and no line is its own.
+ */
+static void test_no_feedback(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe;
+	char *self;
+
+	HARNESS_REQUIRE_ROOT();
+	recipe = xasprintf("%s/tests/recipes/writes-print.yaml", harness_paths.srcdir);
+	{
+		char *argv[] = { harness_paths.recipe, "run", recipe, "-d", "1", NULL };
+
+		HASSERT_EQ(&f->rec, hproc_spawn(&f->rec, argv, 0), 0);
+		HASSERT_EQ(&f->rec, hproc_wait(&f->rec, 60000), 0);
+	}
+	self = xasprintf("recipe %d\n", (int)f->rec.pid);
+	HASSERT(&f->rec, !strstr(strbuf_str(&f->rec.out), self));
+	free(self);
+	free(recipe);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +202,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_opens_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_execsnoop_join, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_events_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_feedback, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/print", tests, NULL, NULL);

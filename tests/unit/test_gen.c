@@ -257,7 +257,7 @@ static void test_layout_asserts(void **state)
 	has(b.body,
 	    "struct rcp_config {\n"
 	    "\t__u32 target_tgid;\n"
-	    "\t__u32 rcp_pad;\n"
+	    "\t__u32 self_tgid;\t/* a print recipe's own process: its output must not feed it */\n"
 	    "\tchar target_comm[16];\n"
 	    "\t__u64 p0;\n"
 	    "\tchar p1[64];\n"

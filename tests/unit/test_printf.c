@@ -77,6 +77,8 @@ static void test_errors(void **state)
 		{ "%5", 0, "unsupported conversion '%5'" },
 		{ "a %-08.3z", 2, "unsupported conversion" },
 		{ "%", 0, "unsupported conversion '%'" },
+		{ "x %.99999999999999999d", 2, "width or precision above 1024" },
+		{ "%999999999d", 0, "width or precision above 1024" },
 	};
 
 	(void)state;
