@@ -495,6 +495,8 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "Tracing for %g s, Ctrl-C to end.\n", o.duration);
 	else
 		fprintf(stderr, "Tracing, Ctrl-C to end.\n");
+	if (p->print_header && !o.json)
+		fputs(p->print_header, stdout);
 	if (c.pid > 0 && child_release(&c, &d))
 		goto fail;
 	if (c.pid > 0)

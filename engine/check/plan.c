@@ -203,6 +203,27 @@ static void build_params(struct plan *p, const struct plan_opts *opts,
 }
 
 /* A print recipe: the format, checked now; its args become the event. */
+/* BCC trace's columns, before a print recipe's own when it asks for them. */
+static const char *const trace_columns[] = { "time", "pid", "tid", "comm", "probe" };
+#define TRACE_COLUMNS_FORMAT "%-8s %-7d %-7d %-16s %-24s "
+#define TRACE_COLUMNS_HEADER "TIME     PID     TID     COMM             PROBE\n"
+#define NTRACE_COLUMNS (sizeof(trace_columns) / sizeof(trace_columns[0]))
+
+static bool wants_columns(const struct plan *p, struct diag_list *d)
+{
+	const char *c = p->rf->r->print ? p->rf->r->print->columns : NULL;
+	struct diag_at at;
+
+	if (!c || !strcmp(c, "false"))
+		return false;
+	if (!strcmp(c, "true"))
+		return true;
+	at = at_path(p, "print.columns");
+	diag_err(d, &at, "print columns must be true or false, not '%s'", c);
+	diag_hint(d, "columns: true starts each line with TIME PID TID COMM PROBE, as BCC's trace");
+	return false;
+}
+
 static void build_print(struct plan *p, struct diag_list *d)
 {
 	const struct recipe_print *rp = p->rf->r->print;
@@ -229,12 +250,26 @@ static void build_print(struct plan *p, struct diag_list *d)
 		diag_hint(d, "conversions: %%d %%i %%u %%x %%X %%o %%c %%s (flags, width, precision), %%%% for %%");
 		return;
 	}
-	if (print_format_nargs(p->print) != rp->args_count) {
+	if (wants_columns(p, d)) {
+		/* the recipe's format was checked alone, so its offsets stay its own */
+		char *full = xasprintf("%s%s", TRACE_COLUMNS_FORMAT, rp->format);
+		struct print_format *with;
+
+		if (!print_format_parse(full, &with, &offset, msg, sizeof(msg))) {
+			print_format_free(p->print);
+			p->print = with;
+			p->print_header = TRACE_COLUMNS_HEADER;
+		}
+		free(full);
+	}
+	if (print_format_nargs(p->print) - (p->print_header ? NTRACE_COLUMNS : 0) != rp->args_count) {
 		struct diag_at at = at_path(p, "print.format");
 
+		unsigned conv = print_format_nargs(p->print) -
+				(p->print_header ? (unsigned)NTRACE_COLUMNS : 0);
+
 		diag_err(d, &at, "the format has %u conversion%s but print has %u arg%s",
-			 print_format_nargs(p->print), print_format_nargs(p->print) == 1 ? "" : "s",
-			 rp->args_count, rp->args_count == 1 ? "" : "s");
+			 conv, conv == 1 ? "" : "s", rp->args_count, rp->args_count == 1 ? "" : "s");
 		diag_hint(d, "one expression under print.args for each %%-conversion, in order");
 	}
 }
@@ -631,12 +666,12 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 	const struct recipe *r = rf->r;
 	size_t errors_before = diag_errors(d);
 	char *const *keys;
-	unsigned nkeys;
+	unsigned nkeys, ncols;
 
 	p->rf = rf;
 	p->name = rf->name ? rf->name : rf->path;
-	pp->origins = xcalloc(2 + r->key_count + (r->print ? r->print->args_count : 0),
-			      sizeof(*pp->origins));
+	pp->origins = xcalloc(2 + r->key_count + NTRACE_COLUMNS +
+			      (r->print ? r->print->args_count : 0), sizeof(*pp->origins));
 
 	build_misc(p, d);
 	build_params(p, opts, d);
@@ -663,14 +698,20 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 	/* A print recipe's args are its key: the event user space receives. */
 	keys = r->print ? r->print->args : r->key;
 	nkeys = r->print ? r->print->args_count : r->key_count;
-	p->keys = xcalloc(nkeys, sizeof(*p->keys));
-	p->nkeys = nkeys;
+	ncols = p->print_header ? NTRACE_COLUMNS : 0;
+	p->keys = xcalloc(ncols + nkeys, sizeof(*p->keys));
+	p->nkeys = ncols + nkeys;
+	for (unsigned k = 0; k < ncols; k++) {
+		/* our own text for the columns, located at print.columns */
+		p->keys[k].expr = parse(pp, trace_columns[k], "print.columns", d);
+		p->keys[k].path = pp->origins[pp->norigins - 1].path;
+	}
 	for (unsigned k = 0; k < nkeys; k++) {
 		char path[32];
 
 		snprintf(path, sizeof(path), r->print ? "print.args[%u]" : "key[%u]", k);
-		p->keys[k].expr = parse(pp, keys[k], path, d);
-		p->keys[k].path = pp->origins[pp->norigins - 1].path;
+		p->keys[ncols + k].expr = parse(pp, keys[k], path, d);
+		p->keys[ncols + k].path = pp->origins[pp->norigins - 1].path;
 	}
 	if (r->aggregate && r->aggregate->value)
 		p->value = parse(pp, r->aggregate->value, "aggregate.value", d);

@@ -74,6 +74,7 @@ struct plan {
 	const struct agg_kind *agg;	/* agg_printer() for a print recipe */
 	struct print_format *print;	/* a print recipe's format; its args are the keys */
 	unsigned ringbuf_bytes;		/* a print recipe's ring buffer */
+	const char *print_header;	/* a line to print first (columns), or NULL */
 	int64_t lmin, lmax, lstep;	/* lhist */
 	char *map_name;			/* "@" or "@bytes" */
 	unsigned max_entries;

@@ -51,6 +51,7 @@ struct recipe_print {
 	char **args;		/* expressions, one per conversion */
 	unsigned args_count;
 	char *buffer;		/* optional ring buffer bytes (a power of two), checked by plan */
+	char *columns;		/* optional "true": BCC trace's TIME PID TID COMM PROBE first */
 };
 
 struct recipe {

@@ -36,6 +36,7 @@ static const cyaml_schema_field_t print_fields[] = {
 	CYAML_FIELD_SEQUENCE("args", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct recipe_print, args, &string_entry, 0, 16),
 	STR_OPT("buffer", struct recipe_print, buffer),
+	STR_OPT("columns", struct recipe_print, columns),
 	CYAML_FIELD_END
 };
 

@@ -195,6 +195,38 @@ static void test_no_feedback(void **state)
 	free(recipe);
 }
 
+/*
+ * print.columns: a header, then OPENS lines "TIME PID TID COMM PROBE
+ * path", the pid and tid the workload's own (it is single-threaded).
+ */
+static void test_trace_columns(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe, *want;
+	const char *out, *l;
+	int n = 0;
+
+	HARNESS_REQUIRE_ROOT();
+	recipe = xasprintf("%s/tests/recipes/opens-columns.yaml", harness_paths.srcdir);
+	run_opens(f, recipe, NULL);
+	out = strbuf_str(&f->rec.out);
+	HASSERT(&f->rec, !strncmp(out, "TIME     PID     TID     COMM             PROBE\n", 48));
+	want = xasprintf("%-7d %-7d %-16s %-24s %s", (int)f->wl.pid, (int)f->wl.pid, "rcp-wl-open",
+			 "tracepoint:syscalls:sys_enter_openat", "/etc/hostname");
+	for (l = strchr(out, '\n') + 1; *l; n++) {
+		const char *nl = strchr(l, '\n');
+		unsigned hh, mm, ss;
+
+		HASSERT(&f->rec, nl);
+		HASSERT_EQ(&f->rec, sscanf(l, "%2u:%2u:%2u ", &hh, &mm, &ss), 3);
+		HASSERT(&f->rec, !strncmp(l + 9, want, strlen(want)) && l + 9 + strlen(want) == nl);
+		l = nl + 1;
+	}
+	HASSERT_EQ(&f->rec, n, OPENS);
+	free(want);
+	free(recipe);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +235,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_execsnoop_join, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_events_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_feedback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_columns, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/print", tests, NULL, NULL);
