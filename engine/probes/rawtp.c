@@ -41,18 +41,10 @@ static char *closest(const char *target)
 {
 	char **names = NULL;
 	size_t n = 0;
-	const char *best;
-	char *found = NULL;
 
 	if (kfunc_rawtp_names("*", &names, &n))
 		return NULL;
-	best = text_closest(target, (const char *const *)names, n);
-	if (best)
-		found = xstrdup(best);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return found;
+	return text_closest_take(target, names, n);
 }
 
 /* One raw tracepoint, typed from BTF, as a point. */

@@ -36,17 +36,10 @@ static char *closest(const char *target)
 {
 	char **all = NULL;
 	size_t n = 0;
-	const char *best;
-	char *found;
 
 	if (tracefs_glob("*:*", &all, &n))
 		return NULL;
-	best = text_closest(target, (const char *const *)all, n);
-	found = best ? xstrdup(best) : NULL;
-	for (size_t i = 0; i < n; i++)
-		free(all[i]);
-	free(all);
-	return found;
+	return text_closest_take(target, all, n);
 }
 
 static int tp_expand(const struct provider *p, const char *target,

@@ -409,20 +409,8 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 		session_poll_events(s);
 		err = maps_read(s->plan, bpf_map__fd(map), &mk, clear, r, d);
 	}
-	if (!err) {
-		int ncpu = libbpf_num_possible_cpus();
-		__u64 *vals = xcalloc((size_t)ncpu, sizeof(*vals));
-		__u32 zero = 0;
-
-		if (!bpf_map_lookup_elem(bpf_map__fd(dropped), &zero, vals))
-			for (int c = 0; c < ncpu; c++)
-				r->dropped_keys += vals[c];
-		if (clear) {
-			memset(vals, 0, (size_t)ncpu * sizeof(*vals));
-			bpf_map_update_elem(bpf_map__fd(dropped), &zero, vals, BPF_ANY);
-		}
-		free(vals);
-	}
+	if (!err)
+		r->dropped_keys = percpu_total(bpf_map__fd(dropped), clear);
 	if (err) {
 		report_free(r);
 		return err;

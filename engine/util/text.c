@@ -63,3 +63,14 @@ const char *text_closest(const char *word, const char *const *words, size_t n)
 	}
 	return best_d <= limit ? best : NULL;
 }
+
+char *text_closest_take(const char *word, char **words, size_t n)
+{
+	const char *best = text_closest(word, (const char *const *)words, n);
+	char *found = best ? xstrdup(best) : NULL;
+
+	for (size_t i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+	return found;
+}

@@ -18,4 +18,10 @@ bool text_is_identifier(const char *s);
  */
 const char *text_closest(const char *word, const char *const *words, size_t n);
 
+/*
+ * text_closest over a list the caller is done with: frees words[0..n)
+ * and words, and returns a copy of the match (or NULL).
+ */
+char *text_closest_take(const char *word, char **words, size_t n);
+
 #endif
