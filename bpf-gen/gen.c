@@ -22,7 +22,7 @@ static const char *const needed_types[] = {
 	"__u8", "__s8", "__u16", "__s16", "__u32", "__s32", "__u64", "__s64",
 	"__be16", "__be32", "__wsum", "bpf_map_type", NULL,
 };
-static const char *const needed_enum_consts[] = { "BPF_NOEXIST", "BPF_F_USER_STACK", NULL };
+static const char *const needed_enum_consts[] = { "BPF_ANY", "BPF_NOEXIST", "BPF_F_USER_STACK", NULL };
 /* What a provider's runtime adds (libbpf's usdt.bpf.h: struct pt_regs, bool). */
 static const char *const runtime_types[] = { "pt_regs", "bool", NULL };
 
@@ -148,23 +148,33 @@ static const char *int_ctype(unsigned size, bool is_signed)
 	return names[is_signed][idx];
 }
 
+/*
+ * The members of a generated struct ("k0", "m0", "s0": letter and
+ * index, never recipe text), with asserts that pin each offset the
+ * plan chose.
+ */
+static void render_members(const struct plan_key *m, unsigned n, char letter,
+			   const char *st, const char *what, struct strbuf *members,
+			   struct strbuf *asserts)
+{
+	for (unsigned k = 0; k < n; k++) {
+		if (m[k].kind == KEY_STR)
+			strbuf_addf(members, "\tchar %c%u[%u];\n", letter, k, m[k].size);
+		else if (m[k].kind == KEY_PROBE)
+			strbuf_addf(members, "\t__u32 %c%u;\t/* attach point index */\n", letter, k);
+		else
+			strbuf_addf(members, "\t%s %c%u;\n",
+				    m[k].kind == KEY_INT ? "__s64" : "__u64", letter, k);
+		strbuf_addf(asserts,
+			    "_Static_assert(__builtin_offsetof(struct %s, %c%u) == %u, \"%s layout\");\n",
+			    st, letter, k, m[k].offset, what);
+	}
+}
+
 static void render_key(const struct plan *p, struct strbuf *members,
 		       struct strbuf *asserts)
 {
-	for (unsigned k = 0; k < p->nkeys; k++) {
-		const struct plan_key *key = &p->keys[k];
-
-		if (key->kind == KEY_STR)
-			strbuf_addf(members, "\tchar k%u[%u];\n", k, key->size);
-		else if (key->kind == KEY_PROBE)
-			strbuf_addf(members, "\t__u32 k%u;\t/* attach point index */\n", k);
-		else
-			strbuf_addf(members, "\t%s k%u;\n",
-				    key->kind == KEY_INT ? "__s64" : "__u64", k);
-		strbuf_addf(asserts,
-			    "_Static_assert(__builtin_offsetof(struct rcp_key, k%u) == %u, \"key layout\");\n",
-			    k, key->offset);
-	}
+	render_members(p->keys, p->nkeys, 'k', "rcp_key", "key", members, asserts);
 	if (p->agg->bucketed || !p->nkeys) {
 		strbuf_addstr(members, "\t__u32 rcp_slot;\n");
 		strbuf_addf(asserts,
@@ -267,8 +277,118 @@ static void int64_literal(char *buf, size_t len, int64_t v)
 		snprintf(buf, len, "%" PRId64 "LL", v);
 }
 
-static int render_body(const struct plan *p, struct emit_ctx *ec,
-		       struct strbuf *body, struct diag_list *d)
+/* Statements computing each member into VAR.LETTER<i> (a zeroed struct). */
+static int emit_members(const struct plan *p, struct emit_ctx *ec,
+			const struct plan_key *m, unsigned n, const char *var,
+			char letter, struct strbuf *body)
+{
+	struct strbuf pre = STRBUF_INIT, expr = STRBUF_INIT;
+	int err = 0;
+
+	for (unsigned k = 0; k < n && !err; k++) {
+		char dst[32];
+
+		strbuf_reset(&pre);
+		strbuf_reset(&expr);
+		snprintf(dst, sizeof(dst), "%s.%c%u", var, letter, k);
+		if (m[k].kind == KEY_STR) {
+			/* All of a string member's code is the expression's. */
+			err = expr_emit_store_str(m[k].expr, ec, dst, m[k].size, &expr);
+			emit_at(body, p, m[k].path, &pre, "%s", strbuf_str(&expr));
+		} else {
+			err = expr_emit(m[k].expr, ec, &pre, &expr);
+			emit_at(body, p, m[k].path, &pre, "\t%s = %s;\n", dst,
+				strbuf_str(&expr));
+		}
+	}
+	strbuf_release(&pre);
+	strbuf_release(&expr);
+	return err;
+}
+
+enum filter_parts { FILTER_ALL, FILTER_OWN, FILTER_STARTS };
+
+/*
+ * `if (!part) return 0;` for the parts of a filter's && chain, in
+ * order: all, those that read only the end event (FILTER_OWN), or those
+ * that read latency or a saved value (FILTER_STARTS). An end program
+ * tests its own parts before it looks for its start, so an event that
+ * is no end (a change to another state) never consumes one; the others
+ * decide only what is recorded.
+ */
+static int emit_filter(const struct plan *p, const struct expr *filter, const char *path,
+		       enum filter_parts which, struct emit_ctx *ec, struct strbuf *body)
+{
+	const struct expr *parts[64];
+	unsigned n = expr_conjuncts(filter, parts, 64);
+	struct strbuf pre = STRBUF_INIT, expr = STRBUF_INIT;
+	int err = 0;
+
+	if (n > 64 || which == FILTER_ALL) {
+		n = 1;
+		parts[0] = filter;
+	}
+	for (unsigned i = 0; i < n && !err; i++) {
+		if (which != FILTER_ALL && expr_uses_start(parts[i]) != (which == FILTER_STARTS))
+			continue;
+		strbuf_reset(&pre);
+		strbuf_reset(&expr);
+		err = expr_emit(parts[i], ec, &pre, &expr);
+		emit_at(body, p, path, &pre, "\tif (!%s)\n\t\treturn 0;\n", strbuf_str(&expr));
+	}
+	strbuf_release(&pre);
+	strbuf_release(&expr);
+	return err;
+}
+
+/* A start point's program: its filter, then the match and saved values, recorded. */
+static int render_start_body(const struct plan *p, struct emit_ctx *ec,
+			     struct strbuf *body, struct diag_list *d)
+{
+	const struct plan_pair *pr = p->pair;
+	struct strbuf members = STRBUF_INIT;
+	int err = 0;
+
+	if (pr->filter)
+		err = emit_filter(p, pr->filter, "start.filter", FILTER_ALL, ec, body);
+	if (!err)
+		err = emit_members(p, ec, pr->start_match, pr->nmatch, "rcp_match", 'm', &members);
+	if (!err)
+		err = emit_members(p, ec, pr->saved, pr->nsaved, "rcp_started", 's', &members);
+	if (!err) {
+		const struct tmpl_slot slot = { "members", strbuf_str(&members) };
+
+		err = tmpl_expand("pair/start.bpf.c", &slot, 1, body, d);
+	}
+	strbuf_release(&members);
+	return err;
+}
+
+/* An end point's: the filter's own parts, its start found and consumed, the rest. */
+static int render_end_pairing(const struct plan *p, struct emit_ctx *ec,
+			      struct strbuf *body, struct diag_list *d)
+{
+	struct strbuf members = STRBUF_INIT;
+	int err = 0;
+
+	if (p->filter)
+		err = emit_filter(p, p->filter, "filter", FILTER_OWN, ec, body);
+	if (!err)
+		err = emit_members(p, ec, p->pair->end_match, p->pair->nmatch, "rcp_match", 'm',
+				   &members);
+	if (!err) {
+		const struct tmpl_slot slot = { "members", strbuf_str(&members) };
+
+		err = tmpl_expand("pair/end.bpf.c", &slot, 1, body, d);
+	}
+	if (!err && p->filter)
+		err = emit_filter(p, p->filter, "filter", FILTER_STARTS, ec, body);
+	strbuf_release(&members);
+	return err;
+}
+
+static int render_body(const struct plan *p, const struct plan_group *g,
+		       struct emit_ctx *ec, struct strbuf *body, struct diag_list *d)
 {
 	const struct agg_kind *agg = p->agg;
 	struct strbuf pre = STRBUF_INIT, expr = STRBUF_INIT;
@@ -279,33 +399,19 @@ static int render_body(const struct plan *p, struct emit_ctx *ec,
 	};
 	int err = 0;
 
+	if (g->start)
+		return render_start_body(p, ec, body, d);
 	int64_literal(min, sizeof(min), p->lmin);
 	int64_literal(max, sizeof(max), p->lmax);
 	snprintf(step, sizeof(step), "%" PRId64 "ULL", p->lstep);
 
-	if (p->filter) {
-		err = expr_emit(p->filter, ec, &pre, &expr);
-		emit_at(body, p, "filter", &pre, "\tif (!%s)\n\t\treturn 0;\n",
-			strbuf_str(&expr));
-	}
+	if (p->pair)
+		err = render_end_pairing(p, ec, body, d);
+	else if (p->filter)
+		err = emit_filter(p, p->filter, "filter", FILTER_ALL, ec, body);
 	strbuf_addstr(body, "\t__builtin_memset(&rcp_key, 0, sizeof(rcp_key));\n");
-	for (unsigned k = 0; k < p->nkeys && !err; k++) {
-		const struct plan_key *key = &p->keys[k];
-		char dst[32];
-
-		strbuf_reset(&pre);
-		strbuf_reset(&expr);
-		snprintf(dst, sizeof(dst), "rcp_key.k%u", k);
-		if (key->kind == KEY_STR) {
-			/* All of a string key's code is the expression's. */
-			err = expr_emit_store_str(key->expr, ec, dst, key->size, &expr);
-			emit_at(body, p, key->path, &pre, "%s", strbuf_str(&expr));
-		} else {
-			err = expr_emit(key->expr, ec, &pre, &expr);
-			emit_at(body, p, key->path, &pre, "\t%s = %s;\n", dst,
-				strbuf_str(&expr));
-		}
-	}
+	if (!err)
+		err = emit_members(p, ec, p->keys, p->nkeys, "rcp_key", 'k', body);
 	if (p->value && !err) {
 		strbuf_reset(&pre);
 		strbuf_reset(&expr);
@@ -328,8 +434,7 @@ static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
 	const struct plan_group *g = &p->groups[gi];
 	struct strbuf record = STRBUF_INIT, ctx_type = STRBUF_INIT;
 	struct strbuf body = STRBUF_INIT, points = STRBUF_INIT;
-	struct emit_ctx ec = { .ctx_var = "ctx", .cfg_var = "rcp_cfg",
-			       .cookie_expr = "rcp_probe_idx" };
+	struct emit_ctx ec = { .ctx_var = "ctx", .cookie_expr = "rcp_probe_idx" };
 	size_t count = 0;
 	char prog[32], probe_idx[48];
 	int err = plan_select_group(p, gi, d);
@@ -351,9 +456,13 @@ static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
 	else
 		snprintf(probe_idx, sizeof(probe_idx), "(__u32)bpf_get_attach_cookie(ctx)");
 	render_record(g, gi, &record, &ctx_type);
-	err = render_body(p, &ec, &body, d);
+	err = render_body(p, g, &ec, &body, d);
 	if (!err) {
+		/* A start/end recipe's --pid and --comm choose starts; ends come from anywhere. */
+		const char *target_check = p->pair && !g->start ? "" :
+			"\tif (!rcp_target_ok())\n\t\treturn 0;\n";
 		const struct tmpl_slot slots[] = {
+			{ "target_check", target_check },
 			{ "points", strbuf_str(&points) },
 			{ "record", strbuf_str(&record) },
 			{ "section", g->provider->section },
@@ -397,14 +506,54 @@ void gen_assemble(const struct gen_unit *u, const char *types,
 	}
 }
 
-bool gen_uses_stacks(const struct plan *p)
+static bool keeps_stacks(const struct plan_key *m, unsigned n)
 {
-	for (unsigned k = 0; k < p->nkeys; k++)
-		if (p->keys[k].type.display == DISP_KSTACK ||
-		    p->keys[k].type.display == DISP_USTACK ||
-		    p->keys[k].type.display == DISP_USYM)
+	for (unsigned k = 0; k < n; k++)
+		if (m[k].type.display == DISP_KSTACK || m[k].type.display == DISP_USTACK ||
+		    m[k].type.display == DISP_USYM)
 			return true;
 	return false;
+}
+
+bool gen_uses_stacks(const struct plan *p)
+{
+	return keeps_stacks(p->keys, p->nkeys) ||
+	       (p->pair && keeps_stacks(p->pair->saved, p->pair->nsaved));
+}
+
+/* A start/end recipe's match and started structs, the map of starts, its counters. */
+static int render_pair(const struct plan *p, struct strbuf *out, struct diag_list *d)
+{
+	struct strbuf mm = STRBUF_INIT, ma = STRBUF_INIT, sm = STRBUF_INIT, sa = STRBUF_INIT;
+	char max_entries[16];
+	int err;
+
+	if (!p->pair)
+		return 0;
+	render_members(p->pair->start_match, p->pair->nmatch, 'm', "rcp_match", "match", &mm, &ma);
+	strbuf_addf(&ma, "_Static_assert(sizeof(struct rcp_match) == %u, \"match layout\");\n",
+		    p->pair->match_size);
+	render_members(p->pair->saved, p->pair->nsaved, 's', "rcp_started", "saved values",
+		       &sm, &sa);
+	strbuf_addf(&sa, "_Static_assert(sizeof(struct rcp_started) == %u, \"saved values layout\");\n",
+		    p->pair->started_size);
+	snprintf(max_entries, sizeof(max_entries), "%u", p->pair->max_entries);
+	{
+		const struct tmpl_slot slots[] = {
+			{ "match_members", strbuf_str(&mm) },
+			{ "match_asserts", strbuf_str(&ma) },
+			{ "started_members", strbuf_str(&sm) },
+			{ "started_asserts", strbuf_str(&sa) },
+			{ "max_entries", max_entries },
+		};
+
+		err = tmpl_expand("pair/maps.bpf.c", slots, sizeof(slots) / sizeof(slots[0]), out, d);
+	}
+	strbuf_release(&mm);
+	strbuf_release(&ma);
+	strbuf_release(&sm);
+	strbuf_release(&sa);
+	return err;
 }
 
 /*
@@ -434,7 +583,7 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 	struct strbuf key_members = STRBUF_INIT, key_asserts = STRBUF_INIT;
 	struct strbuf cfg_members = STRBUF_INIT, cfg_asserts = STRBUF_INIT;
 	struct strbuf programs = STRBUF_INIT, stacks = STRBUF_INIT, map = STRBUF_INIT;
-	struct strbuf provider_runtimes = STRBUF_INIT;
+	struct strbuf provider_runtimes = STRBUF_INIT, pair = STRBUF_INIT;
 	const char *runtime = tmpl_get("include/recipe.bpf.h");
 	char max_entries[16], ringbuf_bytes[16];
 	int err = 0;
@@ -452,6 +601,8 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 	}
 	if (!err)
 		err = render_provider_runtimes(p, &provider_runtimes, d);
+	if (!err)
+		err = render_pair(p, &pair, d);
 	if (provider_runtimes.len)
 		u->btf_types = types_with_runtimes();
 	render_key(p, &key_members, &key_asserts);
@@ -472,6 +623,7 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 	if (!err) {
 		const struct tmpl_slot slots[] = {
 			{ "map", strbuf_str(&map) },
+			{ "pair", strbuf_str(&pair) },
 			{ "version", RECIPE_VERSION },
 			{ "origin", comment_safe(p->name) },
 			{ "runtime", runtime },
@@ -494,6 +646,7 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 	strbuf_release(&stacks);
 	strbuf_release(&provider_runtimes);
 	strbuf_release(&map);
+	strbuf_release(&pair);
 	if (err)
 		strbuf_release(&u->body);
 	return err;

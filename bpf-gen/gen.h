@@ -27,6 +27,9 @@
 #define GEN_EVENTS_RINGBUF "rcp_events"
 #define GEN_LOST_MAP "rcp_lost"
 #define GEN_STACK_PIDS_RINGBUF "rcp_stack_pids_new"
+/* A start/end recipe's starts (LRU hash) and its counters (templates/pair/maps.bpf.c). */
+#define GEN_PAIR_STARTS_MAP "rcp_starts"
+#define GEN_PAIR_COUNTS_MAP "rcp_pair_counts"
 
 struct gen_unit {
 	struct strbuf body;

@@ -8,8 +8,6 @@ int {{prog}}({{ctx_type}} *ctx)
 	struct rcp_key rcp_key;
 
 	(void)rcp_probe_idx;
-	if (!rcp_target_ok())
-		return 0;
-{{body}}
+{{target_check}}{{body}}
 	return 0;
 }

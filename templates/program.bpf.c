@@ -23,7 +23,7 @@ struct rcp_config {
 const volatile struct rcp_config rcp_cfg = {};
 
 {{map}}
-/* --pid and --comm, filtered here so other processes cost one branch. */
+{{pair}}/* --pid and --comm, filtered here so other processes cost one branch. */
 static __always_inline int rcp_target_ok(void)
 {
 	__u32 rcp_tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);

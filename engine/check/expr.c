@@ -58,7 +58,7 @@ struct tok {
 
 enum node_kind { N_INT, N_STR, N_FIELD, N_IDENT, N_UNARY, N_BINARY, N_CAST, N_CALL };
 
-enum res_kind { RES_NONE, RES_BUILTIN, RES_PARAM, RES_FIELD };
+enum res_kind { RES_NONE, RES_BUILTIN, RES_NAMED, RES_FIELD };
 
 struct expr {
 	enum node_kind kind;
@@ -80,7 +80,8 @@ struct expr {
 	struct expr_type type;
 	enum res_kind res;
 	unsigned builtin;	/* index into builtins[] */
-	char *member;		/* the kernel's field name or the param's cfg member */
+	char *member;		/* the kernel's field name, or a named value's lvalue */
+	bool from_start;	/* RES_NAMED: a value the start saved, or latency */
 	enum field_kind fkind;
 	unsigned findex;	/* FIELD_USDT_ARG: the argument's position */
 	unsigned maxlen;	/* N_CALL str(): bytes read */
@@ -822,18 +823,18 @@ void expr_free(struct expr *e)
 /* ------------------------------------------------------------------ */
 /* Checker                                                             */
 
-static char *param_list(const struct expr_env *env)
+static char *named_list(const struct expr_env *env)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	for (unsigned i = 0; i < env->nparams; i++)
-		strbuf_addf(&sb, "%s%s", i ? ", " : "", env->params[i].name);
+	for (unsigned i = 0; i < env->nnamed; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", env->named[i].name);
 	return strbuf_detach(&sb);
 }
 
 static int check_ident(struct expr *e, const struct expr_env *env, struct diag_list *d)
 {
-	char *params;
+	char *names;
 
 	for (unsigned i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
 		if (!strcmp(e->name, builtins[i].name)) {
@@ -843,28 +844,31 @@ static int check_ident(struct expr *e, const struct expr_env *env, struct diag_l
 			return 0;
 		}
 	}
-	for (unsigned i = 0; i < env->nparams; i++) {
-		const struct expr_param *pa = &env->params[i];
+	for (unsigned i = 0; i < env->nnamed; i++) {
+		const struct expr_named *nv = &env->named[i];
 
-		if (strcmp(e->name, pa->name))
+		if (strcmp(e->name, nv->name))
 			continue;
-		if ((pa->type.kind != TY_INT && pa->type.kind != TY_STR) ||
-		    !pa->cfg_member)
+		if (nv->type.kind == TY_BYTES || !nv->lvalue)
 			return err_at(d, &e->src, e->off,
-				      "param '%s' has a type expressions cannot use",
-				      e->name);
-		e->res = RES_PARAM;
-		e->member = xstrdup(pa->cfg_member);
-		e->type = pa->type;
+				      "'%s' has a type expressions cannot use", e->name);
+		e->res = RES_NAMED;
+		e->member = xstrdup(nv->lvalue);
+		e->type = nv->type;
+		e->from_start = nv->from_start;
 		return 0;
 	}
 	err_at(d, &e->src, e->off, "unknown identifier '%s'", e->name);
-	params = param_list(env);
-	if (*params)
-		diag_hint(d, "builtins: %s; params: %s", BUILTIN_LIST, params);
+	if (!strcmp(e->name, "latency")) {
+		diag_hint(d, "latency is the time since the matched start event: it exists at the end of a recipe with a start: section");
+		return -EINVAL;
+	}
+	names = named_list(env);
+	if (*names)
+		diag_hint(d, "builtins: %s; named values: %s", BUILTIN_LIST, names);
 	else
 		diag_hint(d, "builtins: %s; this recipe declares no params", BUILTIN_LIST);
-	free(params);
+	free(names);
 	return -EINVAL;
 }
 
@@ -1273,6 +1277,7 @@ static int check_node(struct expr *e, const struct expr_env *env, struct diag_li
 	e->checked = false;
 	e->strcmp = false;
 	e->display_fn = false;
+	e->from_start = false;
 	memset(&e->type, 0, sizeof(e->type));
 
 	switch (e->kind) {
@@ -1325,6 +1330,18 @@ static int check_node(struct expr *e, const struct expr_env *env, struct diag_li
 	return -EINVAL;
 }
 
+/* A checked tree's parts may be emitted alone (a filter's conjuncts). */
+static void mark_checked(struct expr *e)
+{
+	if (!e)
+		return;
+	e->checked = true;
+	mark_checked(e->kid[0]);
+	mark_checked(e->kid[1]);
+	for (unsigned i = 0; i < e->nargs; i++)
+		mark_checked(e->args[i]);
+}
+
 int expr_check(struct expr *e, const struct expr_env *env, enum expr_use use,
 	       struct diag_list *d)
 {
@@ -1353,10 +1370,19 @@ int expr_check(struct expr *e, const struct expr_env *env, enum expr_use use,
 		ok = e->type.kind == TY_INT || e->type.kind == TY_PROBE ||
 		     (e->type.kind == TY_STR && e->kind != N_STR);
 		break;
+	case EXPR_USE_MATCH:
+		what = "a match must be an integer, pointer or string expression";
+		ok = e->type.kind == TY_INT || e->type.kind == TY_PTR ||
+		     (e->type.kind == TY_STR && e->kind != N_STR);
+		break;
+	case EXPR_USE_SAVE:
+		what = "a saved value must be an integer, pointer, string or probe expression";
+		ok = e->type.kind != TY_BYTES && e->kind != N_STR && e->kind != N_INT;
+		break;
 	default:
 		return -EINVAL;
 	}
-	if (use != EXPR_USE_KEY &&
+	if (use != EXPR_USE_KEY && use != EXPR_USE_SAVE &&
 	    (e->type.display == DISP_KSTACK || e->type.display == DISP_USTACK)) {
 		err_at(d, &e->src, e->off, "a stack can only be a key");
 		diag_hint(d, "put it under key:, e.g. key: [kstack, comm]");
@@ -1379,7 +1405,7 @@ int expr_check(struct expr *e, const struct expr_env *env, enum expr_use use,
 				  e->kind == N_FIELD ? e->member : "...");
 		return -EINVAL;
 	}
-	e->checked = true;
+	mark_checked(e);
 	return 0;
 }
 
@@ -1388,6 +1414,41 @@ struct expr_type expr_type_of(const struct expr *e)
 	struct expr_type none = { TY_INT, 0, false, false };
 
 	return e ? e->type : none;
+}
+
+bool expr_is_builtin(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+		if (!strcmp(name, builtins[i].name))
+			return true;
+	return false;
+}
+
+bool expr_uses_start(const struct expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == N_IDENT && e->res == RES_NAMED && e->from_start)
+		return true;
+	if (expr_uses_start(e->kid[0]) || expr_uses_start(e->kid[1]))
+		return true;
+	for (unsigned i = 0; i < e->nargs; i++)
+		if (expr_uses_start(e->args[i]))
+			return true;
+	return false;
+}
+
+unsigned expr_conjuncts(const struct expr *e, const struct expr **out, unsigned max)
+{
+	unsigned n;
+
+	if (e->kind != N_BINARY || e->op != T_ANDAND) {
+		if (max)
+			out[0] = e;
+		return 1;
+	}
+	n = expr_conjuncts(e->kid[0], out, max);
+	return n + expr_conjuncts(e->kid[1], out + (n < max ? n : max), n < max ? max - n : 0);
 }
 
 bool expr_uses_args(const struct expr *e)
@@ -1605,11 +1666,10 @@ static int emit_node(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 			return -EINVAL;
 		return 0;
 	case N_IDENT:
-		if (e->res == RES_PARAM) {
-			if (e->type.kind != TY_INT || !text_is_identifier(e->member) ||
-			    !text_is_identifier(ec->cfg_var))
+		if (e->res == RES_NAMED) {
+			if (e->type.kind == TY_STR || !is_c_lvalue(e->member))
 				return -EINVAL;
-			strbuf_addf(out, "(%s.%s)", ec->cfg_var, e->member);
+			strbuf_addf(out, "(%s)", e->member);
 			return 0;
 		}
 		if (e->res != RES_BUILTIN)
@@ -1687,7 +1747,8 @@ int expr_emit(const struct expr *e, struct emit_ctx *ec, struct strbuf *pre,
 	struct strbuf body = STRBUF_INIT;
 	int ret;
 
-	if (!e || !e->checked || (e->type.kind != TY_INT && e->type.kind != TY_PROBE))
+	if (!e || !e->checked ||
+	    (e->type.kind != TY_INT && e->type.kind != TY_PROBE && e->type.kind != TY_PTR))
 		return -EINVAL;
 	ret = emit_node(e, ec, pre, &body);
 	if (!ret)
@@ -1720,15 +1781,15 @@ int expr_emit_store_str(const struct expr *e, struct emit_ctx *ec,
 			strbuf_addf(pre, "bpf_get_current_comm(%s, %u);\n", dst, n);
 			return 0;
 		}
-		if (e->res == RES_PARAM && text_is_identifier(e->member) && text_is_identifier(ec->cfg_var)) {
+		if (e->res == RES_NAMED && is_c_lvalue(e->member)) {
 			/*
-			 * Byte by byte through the volatile config: memcpy would
-			 * cast the qualifier away and let clang fold the
-			 * object's zero initializer into the copy.
+			 * Byte by byte: a param lives in the volatile config,
+			 * and memcpy would cast the qualifier away and let
+			 * clang fold the object's zero initializer into it.
 			 */
 			strbuf_addf(pre, "for (unsigned rcp_i = 0; rcp_i < %u; rcp_i++)\n"
-					 "\t%s[rcp_i] = %s.%s[rcp_i];\n",
-				    n, dst, ec->cfg_var, e->member);
+					 "\t%s[rcp_i] = %s[rcp_i];\n",
+				    n, dst, e->member);
 			return 0;
 		}
 		return -EINVAL;

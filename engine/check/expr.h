@@ -8,7 +8,8 @@
  *   literals     42  0x1f  "text" (strings only compare with ==, !=)
  *   fields       args.bytes  args->bytes   (checked against the probe)
  *   builtins     comm pid tid uid cpu nsecs time probe func kstack ustack
- *   params       any name declared in the recipe's params
+ *   named values the recipe's params; with a start: section, at the end
+ *                latency (ns since the matched start) and the values it saved
  *   operators    unary - ! ~ ; * / % + - << >> & ^ | < <= > >= == != && ||
  *                (C precedence), parentheses
  *   casts        (u8) (u16) (u32) (u64) (s8) (s16) (s32) (s64)
@@ -84,11 +85,16 @@ struct expr_src {
 	void *ctx;
 };
 
-/* A recipe param as expressions see it. */
-struct expr_param {
+/*
+ * A value expressions use by name: a recipe param, or at the end of a
+ * start/end pair, `latency` and what the start saved.
+ */
+struct expr_named {
 	const char *name;
-	struct expr_type type;	/* TY_INT (8 bytes) or TY_STR */
-	const char *cfg_member;	/* C member of the config struct, e.g. "p_min_bytes" (generated, not recipe text) */
+	struct expr_type type;	/* TY_INT, TY_PTR, TY_PROBE or TY_STR */
+	/* where the program holds it, e.g. "rcp_cfg.p0": generated, never recipe text */
+	const char *lvalue;
+	bool from_start;	/* known only once the end found its start */
 };
 
 /* What the expression can refer to, for one probe group. */
@@ -102,8 +108,8 @@ struct expr_env {
 	const char *(*field_names)(void *ctx);
 	void *ctx;
 	const char *probe_desc;	/* e.g. "tracepoint syscalls:sys_exit_read", for messages */
-	const struct expr_param *params;
-	unsigned nparams;
+	const struct expr_named *named;
+	unsigned nnamed;
 };
 
 /* How the value is used; decides which types are acceptable. */
@@ -111,6 +117,8 @@ enum expr_use {
 	EXPR_USE_FILTER,	/* integer (non-zero = keep) */
 	EXPR_USE_KEY,		/* integer, string or probe */
 	EXPR_USE_VALUE,		/* integer */
+	EXPR_USE_MATCH,		/* integer, pointer or string: pairs an end with its start */
+	EXPR_USE_SAVE,		/* anything but a literal: kept from the start for the end */
 };
 
 struct expr;	/* opaque tree */
@@ -137,16 +145,30 @@ struct expr_type expr_type_of(const struct expr *e);
 /* True when the checked expression reads a field (args.X). */
 bool expr_uses_args(const struct expr *e);
 
+/* True for a builtin's name (comm, pid, ...): no named value may take one. */
+bool expr_is_builtin(const char *name);
+
+/* True when the checked expression reads a named value marked from_start. */
+bool expr_uses_start(const struct expr *e);
+
+/*
+ * The operands of e's top-level && chain, left to right, into out[0..max)
+ * (e itself when it is no &&); returns how many there are, which may
+ * exceed max. They point into e and are checked with it: a filter's
+ * parts can so be emitted, in order, at different places.
+ */
+unsigned expr_conjuncts(const struct expr *e, const struct expr **out, unsigned max);
+
 /* Names generated C uses; all of them fixed by bpf-gen, none from recipe text. */
 struct emit_ctx {
 	const char *ctx_var;	/* the record pointer, e.g. "ctx"; fields are ctx_var->NAME */
-	const char *cfg_var;	/* the config struct, e.g. "rcp_cfg"; params are cfg_var.MEMBER */
 	const char *cookie_expr;	/* expression giving the probe index, e.g. "rcp_probe_idx" */
 	unsigned next_tmp;	/* temporaries are rcp_tN; incremented as used */
 };
 
 /*
- * Emit an integer- or probe-typed checked expression: statements it
+ * Emit an integer-, pointer- or probe-typed checked expression (or
+ * part of one): statements it
  * needs first (declarations of temporaries) are appended to `pre`, the C
  * expression (fully parenthesised, of type __s64/__u64) to `out`.
  */

@@ -25,6 +25,14 @@
 /* The key lives on the 512-byte BPF stack beside the expressions' temporaries. */
 #define MAX_KEY_SIZE 256
 #define DEFAULT_RINGBUF_BYTES (1u << 20)
+/*
+ * An end program holds the key, the match and a copy of the saved
+ * values on the stack at once: these bounds keep the three in 512 bytes.
+ */
+#define MAX_MATCH_SIZE 64
+#define MAX_STARTED_SIZE 104
+#define STARTED_TS_SIZE 8		/* struct rcp_started begins with the start's time */
+#define NAMED_LVALUE_MAX 32
 
 /* Where an expression came from, so its diagnostics point into the YAML. */
 struct expr_origin {
@@ -47,7 +55,13 @@ struct plan_private {
 	struct expr_origin *origins;	/* one per expression */
 	size_t norigins;
 	struct point_env *envs;		/* one per attach point */
-	struct expr_param *xparams;	/* params as expressions see them */
+	/*
+	 * What expressions know by name: the params (all a start point
+	 * sees), then at an end point latency and the saved values.
+	 */
+	struct expr_named *named;
+	char (*lvalues)[NAMED_LVALUE_MAX];
+	unsigned nnamed;
 };
 
 static struct diag_at locate(void *ctx, unsigned offset)
@@ -367,11 +381,24 @@ static void build_aggregate(struct plan *p, struct diag_list *d)
 	}
 }
 
+static bool parse_max_entries(const struct plan *p, const char *text,
+			      const char *path, unsigned *out, struct diag_list *d)
+{
+	struct diag_at at = at_path(p, path);
+	int64_t v;
+
+	if (!parse_uint(text, &v) || v < 1 || v > MAX_MAX_ENTRIES) {
+		diag_err(d, &at, "max_entries must be an integer from 1 to %u", MAX_MAX_ENTRIES);
+		return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}
+
 static void build_misc(struct plan *p, struct diag_list *d)
 {
 	const struct recipe *r = p->rf->r;
 	struct diag_at at;
-	int64_t v;
 
 	if (r->map && !text_is_identifier(r->map)) {
 		at = at_path(p, "map");
@@ -380,14 +407,8 @@ static void build_misc(struct plan *p, struct diag_list *d)
 	}
 	p->map_name = r->map ? xasprintf("@%s", r->map) : xstrdup("@");
 	p->max_entries = DEFAULT_MAX_ENTRIES;
-	if (r->max_entries) {
-		at = at_path(p, "max_entries");
-		if (!parse_uint(r->max_entries, &v) || v < 1 || v > MAX_MAX_ENTRIES)
-			diag_err(d, &at, "max_entries must be an integer from 1 to %u",
-				 MAX_MAX_ENTRIES);
-		else
-			p->max_entries = (unsigned)v;
-	}
+	if (r->max_entries)
+		parse_max_entries(p, r->max_entries, "max_entries", &p->max_entries, d);
 }
 
 /*
@@ -411,21 +432,21 @@ static const struct provider *usable_provider(const struct provider *written)
 	return written;
 }
 
-static void build_points(struct plan *p, struct diag_list *d)
+/* Expand specs (the recipe's probes, or its start's) into p->points. */
+static void build_points(struct plan *p, char *const *specs, unsigned nspecs,
+			 const char *where, struct diag_list *d)
 {
-	const struct recipe *r = p->rf->r;
-
-	for (unsigned i = 0; i < r->probes_count; i++) {
+	for (unsigned i = 0; i < nspecs; i++) {
 		char path[32];
 		struct diag_at at;
 		const struct provider *written, *prov;
 		const char *target;
 
-		snprintf(path, sizeof(path), "probes[%u]", i);
+		snprintf(path, sizeof(path), "%s[%u]", where, i);
 		at = at_path(p, path);
 		size_t first = p->npoints;
 
-		written = provider_for_spec(r->probes[i], &target, &at, d);
+		written = provider_for_spec(specs[i], &target, &at, d);
 		prov = written ? usable_provider(written) : NULL;
 		if (prov && !prov->expand(prov, target, &at, &p->points, &p->npoints, d))
 			for (size_t j = first; j < p->npoints; j++) {
@@ -470,6 +491,157 @@ static struct expr *parse(struct plan_private *pp, const char *text,
 	return e;
 }
 
+/* Parse a list of expressions into plan_keys located at "WHERE[i]". */
+static struct plan_key *parse_list(struct plan_private *pp, char *const *texts,
+				   unsigned n, const char *where, struct diag_list *d)
+{
+	struct plan_key *m = xcalloc(n ? n : 1, sizeof(*m));
+
+	for (unsigned k = 0; k < n; k++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "%s[%u]", where, k);
+		m[k].expr = parse(pp, texts[k], path, d);
+		m[k].path = pp->origins[pp->norigins - 1].path;
+	}
+	return m;
+}
+
+/* A saved value's name must not hide anything an expression could mean. */
+static void check_saved_name(const struct plan *p, unsigned i, struct diag_list *d)
+{
+	const struct recipe_start *rs = p->rf->r->start;
+	const char *name = rs->save[i].name;
+	char path[40];
+	struct diag_at at;
+
+	snprintf(path, sizeof(path), "start.save[%u].name", i);
+	at = at_path(p, path);
+	if (!text_is_identifier(name)) {
+		diag_err(d, &at, "saved value name '%s' is not an identifier", name);
+		diag_hint(d, "use letters, digits and '_', starting with a letter");
+		return;
+	}
+	if (expr_is_builtin(name) || !strcmp(name, "latency") || !strcmp(name, "args")) {
+		diag_err(d, &at, "'%s' is a builtin: a saved value needs a name of its own", name);
+		diag_hint(d, "e.g. start_%s", name);
+		return;
+	}
+	for (unsigned j = 0; j < p->nparams; j++)
+		if (!strcmp(p->params[j].name, name)) {
+			diag_err(d, &at, "'%s' is already a param", name);
+			return;
+		}
+	for (unsigned j = 0; j < i; j++)
+		if (!strcmp(rs->save[j].name, name)) {
+			diag_err(d, &at, "saved value '%s' is declared twice", name);
+			return;
+		}
+}
+
+/* The start: section, parsed; its points come after the end's. */
+static void build_pair(struct plan_private *pp, struct diag_list *d)
+{
+	struct plan *p = &pp->pub;
+	const struct recipe *r = p->rf->r;
+	const struct recipe_start *rs = r->start;
+	struct plan_pair *pr;
+	struct diag_at at;
+
+	if (!rs) {
+		if (r->match) {
+			at = at_path(p, "match");
+			diag_err(d, &at, "'match' pairs the end with a start, but this recipe has no start: section");
+			diag_hint(d, "add start: {probes: [...], match: [...]}, or remove match:");
+		}
+		return;
+	}
+	pr = p->pair = xcalloc(1, sizeof(*pr));
+	pr->max_entries = DEFAULT_MAX_ENTRIES;
+	if (rs->max_entries)
+		parse_max_entries(p, rs->max_entries, "start.max_entries", &pr->max_entries, d);
+	if (rs->filter)
+		pr->filter = parse(pp, rs->filter, "start.filter", d);
+	pr->nmatch = rs->match_count;
+	if (r->match && r->match_count != rs->match_count) {
+		at = at_path(p, "match");
+		diag_err(d, &at, "the end has %u match expression%s but the start has %u",
+			 r->match_count, r->match_count == 1 ? "" : "s", rs->match_count);
+		diag_hint(d, "one for each of start.match, in the same order");
+		pr->nmatch = 0;
+	}
+	pr->start_match = parse_list(pp, rs->match, pr->nmatch, "start.match", d);
+	/* Without its own, the end evaluates the start's text in its own context. */
+	pr->end_match = r->match ? parse_list(pp, r->match, pr->nmatch, "match", d)
+				 : parse_list(pp, rs->match, pr->nmatch, "start.match", d);
+	pr->nsaved = rs->save_count;
+	pr->saved = xcalloc(pr->nsaved ? pr->nsaved : 1, sizeof(*pr->saved));
+	for (unsigned i = 0; i < pr->nsaved; i++) {
+		char path[40];
+
+		check_saved_name(p, i, d);
+		snprintf(path, sizeof(path), "start.save[%u].value", i);
+		pr->saved[i].expr = parse(pp, rs->save[i].value, path, d);
+		pr->saved[i].path = pp->origins[pp->norigins - 1].path;
+		pr->saved[i].name = rs->save[i].name;
+	}
+	pr->first_point = p->npoints;
+	build_points(p, rs->probes, rs->probes_count, "start.probes", d);
+}
+
+static bool is_start_point(const struct plan *p, size_t i)
+{
+	return p->pair && i >= p->pair->first_point;
+}
+
+static void add_named(struct plan_private *pp, const char *name,
+		      const struct expr_type *type, bool from_start, const char *lvalue)
+{
+	unsigned n = pp->nnamed++;
+
+	snprintf(pp->lvalues[n], sizeof(pp->lvalues[n]), "%s", lvalue);
+	pp->named[n] = (struct expr_named){
+		.name = name, .type = *type, .lvalue = pp->lvalues[n],
+		.from_start = from_start,
+	};
+}
+
+/*
+ * The names expressions know: params first (what a start point sees),
+ * then latency and the saved values, typed once the start points are
+ * checked (see end_named_types).
+ */
+static void build_named(struct plan_private *pp)
+{
+	struct plan *p = &pp->pub;
+	unsigned n = p->nparams + (p->pair ? 1 + p->pair->nsaved : 0);
+	static const struct expr_type ns = { .kind = TY_INT, .size = 8 };
+	char lvalue[NAMED_LVALUE_MAX];
+
+	pp->named = xcalloc(n ? n : 1, sizeof(*pp->named));
+	pp->lvalues = xcalloc(n ? n : 1, sizeof(*pp->lvalues));
+	for (unsigned i = 0; i < p->nparams; i++) {
+		snprintf(lvalue, sizeof(lvalue), "rcp_cfg.%s", p->params[i].member);
+		add_named(pp, p->params[i].name, &p->params[i].type, false, lvalue);
+	}
+	if (!p->pair)
+		return;
+	add_named(pp, "latency", &ns, true, "rcp_latency");
+	for (unsigned i = 0; i < p->pair->nsaved; i++) {
+		snprintf(lvalue, sizeof(lvalue), "rcp_started.s%u", i);
+		add_named(pp, p->pair->saved[i].name, &p->pair->saved[i].type, true, lvalue);
+	}
+}
+
+/* Saved values are known at the end with the types the start gave them. */
+static void end_named_types(struct plan_private *pp)
+{
+	struct plan *p = &pp->pub;
+
+	for (unsigned i = 0; i < p->pair->nsaved; i++)
+		pp->named[p->nparams + 1 + i].type = p->pair->saved[i].type;
+}
+
 static int env_field(void *ctx, const char *name, struct field_info *out)
 {
 	struct point_env *pe = ctx;
@@ -506,8 +678,8 @@ void plan_env(const struct plan *p, size_t point, struct expr_env *env)
 		.field_names = env_field_names,
 		.ctx = pe,
 		.probe_desc = p->points[point].display,
-		.params = pp->xparams,
-		.nparams = p->nparams,
+		.named = pp->named,
+		.nnamed = is_start_point(p, point) ? p->nparams : pp->nnamed,
 	};
 }
 
@@ -541,36 +713,74 @@ static bool same_type(const struct expr_type *a, const struct expr_type *b)
 	       a->is_signed == b->is_signed && a->display == b->display;
 }
 
+/*
+ * Check a list of members at point i. The first point of the list's
+ * side (start or end) sets the types; every other point must agree,
+ * since one struct layout serves them all.
+ */
+static int check_members(const struct plan *p, struct plan_key *m, unsigned n,
+			 const struct expr_env *env, enum expr_use use, size_t i,
+			 size_t first, const char *what, struct diag_list *d)
+{
+	for (unsigned k = 0; k < n; k++) {
+		struct expr_type t;
+		int err = expr_check(m[k].expr, env, use, d);
+
+		if (err)
+			return err;
+		t = expr_type_of(m[k].expr);
+		if (i == first) {
+			m[k].type = t;
+		} else if (!same_type(&m[k].type, &t)) {
+			char a[32], b[32];
+			struct diag_at at = at_path(p, m[k].path);
+
+			expr_type_name(&m[k].type, a, sizeof(a));
+			expr_type_name(&t, b, sizeof(b));
+			err = diag_err(d, &at, "this %s is %s on %s but %s on %s", what, a,
+				       p->points[first].display, b, p->points[i].display);
+			diag_hint(d, "split the recipe, or cast the %s to one type, e.g. (u64)", what);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int check_start_point(struct plan_private *pp, size_t i, struct diag_list *d)
+{
+	struct plan *p = &pp->pub;
+	struct plan_pair *pr = p->pair;
+	struct expr_env env;
+	int err = 0;
+
+	plan_env(p, i, &env);
+	if (pr->filter)
+		err = expr_check(pr->filter, &env, EXPR_USE_FILTER, d);
+	if (!err)
+		err = check_members(p, pr->start_match, pr->nmatch, &env, EXPR_USE_MATCH,
+				    i, pr->first_point, "match", d);
+	if (!err)
+		err = check_members(p, pr->saved, pr->nsaved, &env, EXPR_USE_SAVE,
+				    i, pr->first_point, "saved value", d);
+	return err;
+}
+
 static int check_point(struct plan_private *pp, size_t i, struct diag_list *d)
 {
 	struct plan *p = &pp->pub;
 	struct expr_env env;
 	int err = 0;
 
+	if (is_start_point(p, i))
+		return check_start_point(pp, i, d);
 	plan_env(p, i, &env);
 	if (p->filter)
-		err = err ?: expr_check(p->filter, &env, EXPR_USE_FILTER, d);
-	for (unsigned k = 0; k < p->nkeys && !err; k++) {
-		struct plan_key *key = &p->keys[k];
-		struct expr_type t;
-
-		err = expr_check(key->expr, &env, EXPR_USE_KEY, d);
-		if (err)
-			break;
-		t = expr_type_of(key->expr);
-		if (i == 0) {
-			key->type = t;
-		} else if (!same_type(&key->type, &t)) {
-			char a[32], b[32];
-			struct diag_at at = at_path(p, key->path);
-
-			expr_type_name(&key->type, a, sizeof(a));
-			expr_type_name(&t, b, sizeof(b));
-			err = diag_err(d, &at, "this key is %s on %s but %s on %s", a,
-				       p->points[0].display, b, p->points[i].display);
-			diag_hint(d, "split the recipe, or cast the key to one type, e.g. (u64)");
-		}
-	}
+		err = expr_check(p->filter, &env, EXPR_USE_FILTER, d);
+	if (p->pair && !err)
+		err = check_members(p, p->pair->end_match, p->pair->nmatch, &env,
+				    EXPR_USE_MATCH, i, 0, "match", d);
+	if (!err)
+		err = check_members(p, p->keys, p->nkeys, &env, EXPR_USE_KEY, i, 0, "key", d);
 	if (p->value && !err)
 		err = expr_check(p->value, &env, EXPR_USE_VALUE, d);
 	return err;
@@ -586,12 +796,14 @@ static void group_points(struct plan_private *pp)
 
 		for (g = 0; g < p->ngroups; g++)
 			if (!p->points[i].provider->one_program_per_point &&
+			    p->groups[g].start == is_start_point(p, i) &&
 			    same_layout(&pp->envs[p->groups[g].first], &pp->envs[i]))
 				break;
 		if (g == p->ngroups) {
 			p->groups = xrealloc(p->groups, (g + 1) * sizeof(*p->groups));
 			p->groups[g] = (struct plan_group){
 				.provider = p->points[i].provider,
+				.start = is_start_point(p, i),
 				.first = i,
 				.fields = pp->envs[i].used,
 				.nfields = pp->envs[i].nused,
@@ -607,45 +819,62 @@ static unsigned align_up(unsigned v, unsigned a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-static int layout_key(struct plan *p, struct diag_list *d)
+/* How a member of this type is stored: numbers in 8 bytes, strings as they are. */
+static void member_kind(struct plan_key *m)
 {
-	unsigned offset = 0, max_align = 1;
+	switch (m->type.kind) {
+	case TY_STR:
+		m->kind = KEY_STR;
+		m->size = m->type.size;
+		break;
+	case TY_PROBE:
+		m->kind = KEY_PROBE;
+		m->size = 4;
+		break;
+	default:
+		m->kind = m->type.kind == TY_INT && m->type.is_signed ? KEY_INT : KEY_UINT;
+		m->size = 8;
+		break;
+	}
+}
 
-	for (unsigned k = 0; k < p->nkeys; k++) {
-		struct plan_key *key = &p->keys[k];
-		unsigned align;
+/*
+ * Give members with kinds their offsets from `offset` on. Returns the end
+ * offset, or 0 with a diagnostic at the first member past `limit`.
+ */
+static unsigned layout_members(const struct plan *p, struct plan_key *m, unsigned n,
+			       unsigned offset, unsigned *max_align, unsigned limit,
+			       const char *what, struct diag_list *d)
+{
+	for (unsigned k = 0; k < n; k++) {
+		unsigned align = m[k].kind == KEY_STR ? 1 : m[k].kind == KEY_PROBE ? 4 : 8;
 
-		switch (key->type.kind) {
-		case TY_STR:
-			key->kind = KEY_STR;
-			key->size = key->type.size;
-			align = 1;
-			break;
-		case TY_PROBE:
-			key->kind = KEY_PROBE;
-			key->size = 4;
-			align = 4;
-			break;
-		default:
-			key->kind = key->type.is_signed ? KEY_INT : KEY_UINT;
-			key->size = 8;
-			align = 8;
-			break;
-		}
 		offset = align_up(offset, align);
-		key->offset = offset;
-		offset += key->size;
-		if (align > max_align)
-			max_align = align;
-		if (offset > MAX_KEY_SIZE) {
-			struct diag_at at = at_path(p, key->path);
+		m[k].offset = offset;
+		offset += m[k].size;
+		if (align > *max_align)
+			*max_align = align;
+		if (offset > limit) {
+			struct diag_at at = at_path(p, m[k].path);
 
-			diag_err(d, &at, "the key would take %u bytes; at most %d fit beside the program's other data on the 512-byte BPF stack",
-				 offset, MAX_KEY_SIZE);
-			diag_hint(d, "shorten strings with str(ptr, maxlen), or use fewer string keys");
-			return -E2BIG;
+			diag_err(d, &at, "the %s would take %u bytes; at most %u fit beside the program's other data on the 512-byte BPF stack",
+				 what, offset, limit);
+			diag_hint(d, "shorten strings with str(ptr, maxlen), or use fewer strings");
+			return 0;
 		}
 	}
+	return offset;
+}
+
+static int layout_key(struct plan *p, struct diag_list *d)
+{
+	unsigned offset, max_align = 1;
+
+	for (unsigned k = 0; k < p->nkeys; k++)
+		member_kind(&p->keys[k]);
+	offset = layout_members(p, p->keys, p->nkeys, 0, &max_align, MAX_KEY_SIZE, "key", d);
+	if (p->nkeys && !offset)
+		return -E2BIG;
 	/* A keyless, unbucketed map still needs a key: one zero __u32. */
 	if (p->agg && (p->agg->bucketed || p->nkeys == 0)) {
 		offset = align_up(offset, 4);
@@ -655,6 +884,50 @@ static int layout_key(struct plan *p, struct diag_list *d)
 			max_align = 4;
 	}
 	p->key_size = align_up(offset, max_align);
+	return 0;
+}
+
+/*
+ * One struct rcp_match serves both sides: each member is a u64 when both
+ * are numbers (a pointer is one), the longer char array when both are
+ * strings. Saved values follow the start's time in struct rcp_started.
+ */
+static int layout_pair(struct plan *p, struct diag_list *d)
+{
+	struct plan_pair *pr = p->pair;
+	unsigned max_align = 1, end;
+
+	for (unsigned k = 0; k < pr->nmatch; k++) {
+		struct plan_key *a = &pr->start_match[k], *b = &pr->end_match[k];
+		bool a_str = a->type.kind == TY_STR, b_str = b->type.kind == TY_STR;
+
+		if (a_str != b_str) {
+			struct diag_at at = at_path(p, b->path);
+
+			diag_err(d, &at, "match %u is %s at the end but %s at the start", k + 1,
+				 b_str ? "a string" : "a number", a_str ? "a string" : "a number");
+			diag_hint(d, "both sides must compare like with like: numbers (a pointer is one) or strings");
+			return -EINVAL;
+		}
+		a->kind = b->kind = a_str ? KEY_STR : KEY_UINT;
+		a->size = b->size = a_str ? (a->type.size > b->type.size ? a->type.size : b->type.size) : 8;
+	}
+	end = layout_members(p, pr->start_match, pr->nmatch, 0, &max_align, MAX_MATCH_SIZE,
+			     "match", d);
+	if (!end)
+		return -E2BIG;
+	for (unsigned k = 0; k < pr->nmatch; k++)
+		pr->end_match[k].offset = pr->start_match[k].offset;
+	pr->match_size = align_up(end, max_align);
+
+	max_align = 8;
+	for (unsigned k = 0; k < pr->nsaved; k++)
+		member_kind(&pr->saved[k]);
+	end = layout_members(p, pr->saved, pr->nsaved, STARTED_TS_SIZE, &max_align,
+			     MAX_STARTED_SIZE, "saved values", d);
+	if (!end)
+		return -E2BIG;
+	pr->started_size = align_up(end, max_align);
 	return 0;
 }
 
@@ -671,19 +944,16 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 	p->rf = rf;
 	p->name = rf->name ? rf->name : rf->path;
 	pp->origins = xcalloc(2 + r->key_count + NTRACE_COLUMNS +
-			      (r->print ? r->print->args_count : 0), sizeof(*pp->origins));
+			      (r->print ? r->print->args_count : 0) +
+			      (r->start ? 1 + 2 * r->start->match_count + r->start->save_count : 0),
+			      sizeof(*pp->origins));
 
 	build_misc(p, d);
 	build_params(p, opts, d);
-	pp->xparams = xcalloc(p->nparams, sizeof(*pp->xparams));
-	for (unsigned i = 0; i < p->nparams; i++)
-		pp->xparams[i] = (struct expr_param){
-			.name = p->params[i].name,
-			.type = p->params[i].type,
-			.cfg_member = p->params[i].member,
-		};
 	build_aggregate(p, d);
-	build_points(p, d);
+	build_points(p, r->probes, r->probes_count, "probes", d);
+	build_pair(pp, d);
+	build_named(pp);
 
 	p->target_pid = opts->pid;
 	if (opts->comm) {
@@ -726,9 +996,19 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 		pp->envs[i].plan = p;
 		pp->envs[i].ap = &p->points[i];
 	}
-	/* The first failing point explains the problem; the rest would repeat it. */
-	for (size_t i = 0; i < p->npoints; i++)
-		if (check_point(pp, i, d))
+	/*
+	 * The start's points first: the end's expressions see the values
+	 * they save. The first failing point explains the problem; the
+	 * rest would repeat it.
+	 */
+	if (p->pair) {
+		for (size_t i = p->pair->first_point; i < p->npoints; i++)
+			if (check_point(pp, i, d))
+				break;
+		end_named_types(pp);
+	}
+	for (size_t i = 0; i < (p->pair ? p->pair->first_point : p->npoints); i++)
+		if (diag_errors(d) > errors_before || check_point(pp, i, d))
 			break;
 	if (diag_errors(d) > errors_before) {
 		plan_free(p);
@@ -740,7 +1020,7 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 		return -EINVAL;
 	}
 	group_points(pp);
-	if (layout_key(p, d)) {
+	if (layout_key(p, d) || (p->pair && layout_pair(p, d))) {
 		plan_free(p);
 		return -EINVAL;
 	}
@@ -754,8 +1034,21 @@ int plan_select_group(const struct plan *p, unsigned g, struct diag_list *d)
 	int err = 0;
 
 	plan_env(p, p->groups[g].first, &env);
+	if (p->groups[g].start) {
+		const struct plan_pair *pr = p->pair;
+
+		if (pr->filter)
+			err = expr_check(pr->filter, &env, EXPR_USE_FILTER, d);
+		for (unsigned k = 0; k < pr->nmatch && !err; k++)
+			err = expr_check(pr->start_match[k].expr, &env, EXPR_USE_MATCH, d);
+		for (unsigned k = 0; k < pr->nsaved && !err; k++)
+			err = expr_check(pr->saved[k].expr, &env, EXPR_USE_SAVE, d);
+		return err;
+	}
 	if (p->filter)
 		err = expr_check(p->filter, &env, EXPR_USE_FILTER, d);
+	for (unsigned k = 0; p->pair && k < p->pair->nmatch && !err; k++)
+		err = expr_check(p->pair->end_match[k].expr, &env, EXPR_USE_MATCH, d);
 	for (unsigned k = 0; k < p->nkeys && !err; k++)
 		err = expr_check(p->keys[k].expr, &env, EXPR_USE_KEY, d);
 	if (p->value && !err)
@@ -808,8 +1101,22 @@ void plan_free(struct plan *p)
 	free(p->params);
 	free(p->map_name);
 	print_format_free(p->print);
+	if (p->pair) {
+		expr_free(p->pair->filter);
+		for (unsigned k = 0; k < p->pair->nmatch; k++) {
+			expr_free(p->pair->start_match[k].expr);
+			expr_free(p->pair->end_match[k].expr);
+		}
+		for (unsigned k = 0; k < p->pair->nsaved; k++)
+			expr_free(p->pair->saved[k].expr);
+		free(p->pair->start_match);
+		free(p->pair->end_match);
+		free(p->pair->saved);
+		free(p->pair);
+	}
 	free(pp->origins);
 	free(pp->envs);
-	free(pp->xparams);
+	free(pp->named);
+	free(pp->lvalues);
 	free(pp);
 }

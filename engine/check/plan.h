@@ -37,12 +37,18 @@ struct plan_opts {
 
 enum plan_key_kind { KEY_INT, KEY_UINT, KEY_STR, KEY_PROBE };
 
+/*
+ * A member of a generated struct that an expression computes: a part
+ * of the map key (struct rcp_key), of a start/end match (struct
+ * rcp_match) or a value the start saves (struct rcp_started).
+ */
 struct plan_key {
 	struct expr *expr;
 	const char *path;		/* "key[1]", for diagnostics */
 	enum plan_key_kind kind;
 	struct expr_type type;
-	unsigned offset, size;		/* in struct rcp_key */
+	unsigned offset, size;		/* in its struct */
+	const char *name;		/* a saved value's name (recipe text: messages only) */
 };
 
 struct plan_param {
@@ -57,6 +63,7 @@ struct plan_param {
 /* A BPF program: the attach points sharing one record layout. */
 struct plan_group {
 	const struct provider *provider;
+	bool start;			/* records starts (a start/end recipe's start points) */
 	size_t first;			/* index of its representative attach point */
 	/* fields used by expressions, as laid out in this group's records */
 	struct field_info *fields;
@@ -67,6 +74,27 @@ struct plan_group {
 #define PLAN_CFG_SELF_OFFSET 4		/* struct rcp_config: __u32 target_tgid; __u32 self_tgid; */
 #define PLAN_CFG_COMM_OFFSET 8		/* char target_comm[16]; then the params */
 #define PLAN_CFG_PARAMS_OFFSET 24
+
+/*
+ * A start-to-end recipe's start side. Start programs store the time and
+ * the saved values under the match values in an LRU hash (so starts that
+ * never end cannot fill it for good); an end program looks its match
+ * values up, deletes the entry, and only the one whose delete succeeded
+ * goes on, with `latency` and the saved values known. Starts evicted
+ * unmatched are counted (session.h reports them).
+ */
+struct plan_pair {
+	struct expr *filter;		/* start.filter, or NULL */
+	struct plan_key *start_match;	/* evaluated at start points */
+	struct plan_key *end_match;	/* at end points: the same kinds, sizes and offsets */
+	unsigned nmatch;
+	unsigned match_size;		/* sizeof(struct rcp_match) */
+	struct plan_key *saved;		/* in struct rcp_started, after its __u64 timestamp */
+	unsigned nsaved;
+	unsigned started_size;		/* sizeof(struct rcp_started) */
+	unsigned max_entries;		/* of the LRU hash of starts */
+	size_t first_point;		/* plan points from this index on are the start's */
+};
 
 struct plan {
 	const struct recipe_file *rf;
@@ -85,6 +113,8 @@ struct plan {
 	unsigned nkeys;
 	unsigned key_size;		/* sizeof(struct rcp_key) */
 	unsigned slot_offset;		/* bucketed aggs: offset of the __u32 slot */
+
+	struct plan_pair *pair;		/* NULL unless the recipe has start: */
 
 	struct attach_point *points;	/* cookie of a point = its index */
 	size_t npoints;

@@ -54,6 +54,28 @@ struct recipe_print {
 	char *columns;		/* optional "true": BCC trace's TIME PID TID COMM PROBE first */
 };
 
+/* A value the start keeps for the end, where expressions use it by name. */
+struct recipe_saved {
+	char *name;		/* required, an identifier */
+	char *value;		/* required expression, evaluated at the start */
+};
+
+/*
+ * The event that begins an interval (a start-to-end recipe: latency).
+ * The recipe's own probes are then the end: an end event whose match
+ * values equal a recorded start's consumes it.
+ */
+struct recipe_start {
+	char **probes;		/* required, >= 1 */
+	unsigned probes_count;
+	char *filter;		/* optional: which events are starts */
+	char **match;		/* required: what start and end both see (tid, dev+sector) */
+	unsigned match_count;
+	struct recipe_saved *save;	/* optional */
+	unsigned save_count;
+	char *max_entries;	/* optional: starts in flight at once, default in plan */
+};
+
 struct recipe {
 	char *summary;		/* required, one line */
 	char *description;	/* required, what it tells you and how to read it */
@@ -69,6 +91,9 @@ struct recipe {
 	struct recipe_param *params;		/* optional */
 	unsigned params_count;
 	char *max_entries;	/* optional integer scalar, default in plan */
+	struct recipe_start *start;	/* optional: the probes below are then the end */
+	char **match;		/* optional with start: the end's match (default: start's text) */
+	unsigned match_count;
 };
 
 /* A loaded recipe file: the model plus what is needed to locate values. */

@@ -49,6 +49,28 @@ static const cyaml_schema_field_t aggregate_fields[] = {
 	CYAML_FIELD_END
 };
 
+static const cyaml_schema_field_t saved_fields[] = {
+	STR_REQ("name", struct recipe_saved, name),
+	STR_REQ("value", struct recipe_saved, value),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t saved_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct recipe_saved, saved_fields),
+};
+
+static const cyaml_schema_field_t start_fields[] = {
+	CYAML_FIELD_SEQUENCE("probes", CYAML_FLAG_POINTER, struct recipe_start, probes,
+			     &string_entry, 1, CYAML_UNLIMITED),
+	STR_OPT("filter", struct recipe_start, filter),
+	CYAML_FIELD_SEQUENCE("match", CYAML_FLAG_POINTER, struct recipe_start, match,
+			     &string_entry, 1, 4),
+	CYAML_FIELD_SEQUENCE("save", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct recipe_start, save, &saved_entry, 0, 8),
+	STR_OPT("max_entries", struct recipe_start, max_entries),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t param_fields[] = {
 	STR_REQ("name", struct recipe_param, name),
 	STR_REQ("type", struct recipe_param, type),
@@ -80,6 +102,10 @@ static const cyaml_schema_field_t recipe_fields[] = {
 	CYAML_FIELD_SEQUENCE("params", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct recipe, params, &param_entry, 0, 16),
 	STR_OPT("max_entries", struct recipe, max_entries),
+	CYAML_FIELD_MAPPING_PTR("start", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct recipe, start, start_fields),
+	CYAML_FIELD_SEQUENCE("match", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct recipe, match, &string_entry, 1, 4),
 	CYAML_FIELD_END
 };
 

@@ -76,6 +76,7 @@ struct report {
 	size_t n;
 	uint64_t lost;		/* events the kernel could not record (0 if none) */
 	uint64_t dropped_keys;	/* updates refused because a map was full */
+	uint64_t evicted_starts;	/* start/end recipes: starts evicted before their end */
 };
 
 /* Builders (used by the map reader and by tests). */

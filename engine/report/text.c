@@ -130,6 +130,10 @@ int report_print_text(const struct report *r, FILE *fp)
 	if (r->dropped_keys)
 		strbuf_addf(&sb, "WARNING: %" PRIu64
 			    " map updates dropped: map full\n", r->dropped_keys);
+	if (r->evicted_starts)
+		strbuf_addf(&sb, "WARNING: %" PRIu64
+			    " start events evicted before their end: more were in flight than start.max_entries\n",
+			    r->evicted_starts);
 
 	errno = 0;
 	n = fwrite(sb.buf, 1, sb.len, fp);

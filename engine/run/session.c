@@ -40,6 +40,7 @@ struct session {
 	void *sink_ctx;
 	int stack_fd;		/* the stack map, for stacks in events; -1 when none */
 	unsigned burst;		/* events handled by the current consume */
+	uint64_t evicted_reported;	/* evicted starts already in a report */
 };
 
 /*
@@ -360,23 +361,63 @@ void session_stop(struct session *s)
 	s->stopped = true;
 }
 
-/* The sum over CPUs of a one-slot per-CPU counter, zeroed with `clear`. */
-static uint64_t percpu_total(int fd, bool clear)
+/* The sum over CPUs of slot `idx` of a per-CPU counter array, zeroed with `clear`. */
+static uint64_t percpu_total(int fd, __u32 idx, bool clear)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 *vals = xcalloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(*vals));
 	uint64_t total = 0;
-	__u32 zero = 0;
 
-	if (ncpu > 0 && !bpf_map_lookup_elem(fd, &zero, vals))
+	if (ncpu > 0 && !bpf_map_lookup_elem(fd, &idx, vals))
 		for (int c = 0; c < ncpu; c++)
 			total += vals[c];
 	if (ncpu > 0 && clear) {
 		memset(vals, 0, (size_t)ncpu * sizeof(*vals));
-		bpf_map_update_elem(fd, &zero, vals, BPF_ANY);
+		bpf_map_update_elem(fd, &idx, vals, BPF_ANY);
 	}
 	free(vals);
 	return total;
+}
+
+static uint64_t count_entries(const struct bpf_map *map)
+{
+	char *key = xcalloc(2, bpf_map__key_size(map));
+	char *next = key + bpf_map__key_size(map);
+	int fd = bpf_map__fd(map);
+	uint64_t n = 0;
+
+	for (int err = bpf_map_get_next_key(fd, NULL, next); !err;
+	     err = bpf_map_get_next_key(fd, key, next)) {
+		memcpy(key, next, bpf_map__key_size(map));
+		n++;
+	}
+	free(key);
+	return n;
+}
+
+/*
+ * Starts the LRU map evicted before their end came: the starts that
+ * made an entry, less those consumed and those still waiting. The
+ * counters are never cleared, so the three stay comparable; a report
+ * gets what is new since the last one that cleared.
+ */
+static uint64_t evicted_starts(struct session *s, bool clear)
+{
+	struct bpf_map *counts = bpf_object__find_map_by_name(s->obj, GEN_PAIR_COUNTS_MAP);
+	struct bpf_map *starts = bpf_object__find_map_by_name(s->obj, GEN_PAIR_STARTS_MAP);
+	uint64_t recorded, consumed, waiting, total, fresh;
+
+	if (!counts || !starts)
+		return 0;
+	recorded = percpu_total(bpf_map__fd(counts), 0, false);
+	consumed = percpu_total(bpf_map__fd(counts), 1, false);
+	waiting = count_entries(starts);
+	/* a start that raced a consuming end made no entry of its own: never below 0 */
+	total = recorded > consumed + waiting ? recorded - consumed - waiting : 0;
+	fresh = total > s->evicted_reported ? total - s->evicted_reported : 0;
+	if (clear)
+		s->evicted_reported += fresh;
+	return fresh;
 }
 
 int session_snapshot(struct session *s, bool clear, struct report **out,
@@ -391,7 +432,8 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 	if (lost) {
 		/* A print recipe: its events went out as they came; only losses remain. */
 		drain_events(s);
-		r->lost = percpu_total(bpf_map__fd(lost), clear);
+		r->lost = percpu_total(bpf_map__fd(lost), 0, clear);
+		r->evicted_starts = evicted_starts(s, clear);
 		*out = r;
 		return 0;
 	}
@@ -409,8 +451,10 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 		session_poll_events(s);
 		err = maps_read(s->plan, bpf_map__fd(map), &mk, clear, r, d);
 	}
-	if (!err)
-		r->dropped_keys = percpu_total(bpf_map__fd(dropped), clear);
+	if (!err) {
+		r->dropped_keys = percpu_total(bpf_map__fd(dropped), 0, clear);
+		r->evicted_starts = evicted_starts(s, clear);
+	}
 	if (err) {
 		report_free(r);
 		return err;

@@ -78,17 +78,17 @@ static const char *fake_names(void *ctx)
 	return ((const struct fake_probe *)ctx)->names;
 }
 
-static const struct expr_param params[] = {
-	{ "min_bytes", { TY_INT, 8, false, false }, "p_min_bytes" },
-	{ "delta", { TY_INT, 8, true, false }, "p_delta" },
-	{ "target", { TY_STR, 16, false, false }, "p_target" },
+static const struct expr_named params[] = {
+	{ "min_bytes", { TY_INT, 8, false, false }, "rcp_cfg.p_min_bytes", false },
+	{ "delta", { TY_INT, 8, true, false }, "rcp_cfg.p_delta", false },
+	{ "target", { TY_STR, 16, false, false }, "rcp_cfg.p_target", false },
 };
 
 static struct expr_env env_for(const struct fake_probe *p)
 {
 	struct expr_env env = {
 		.field = fake_field, .field_names = fake_names, .ctx = (void *)p,
-		.probe_desc = p->desc, .params = params, .nparams = 3,
+		.probe_desc = p->desc, .named = params, .nnamed = 3,
 	};
 	return env;
 }
@@ -121,7 +121,7 @@ static struct expr *compile(const char *text, const struct fake_probe *p,
 static char *emit(const char *text, const struct fake_probe *p, enum expr_use use)
 {
 	struct diag_list d = DIAG_LIST_INIT;
-	struct emit_ctx ec = { "ctx", "rcp_cfg", "rcp_probe_idx", 0 };
+	struct emit_ctx ec = { "ctx", "rcp_probe_idx", 0 };
 	struct strbuf pre = STRBUF_INIT, out = STRBUF_INIT;
 	struct expr *e = compile(text, p, use, &d);
 	char *s;
@@ -141,7 +141,7 @@ static char *store(const char *text, const struct fake_probe *p, const char *dst
 		   unsigned size)
 {
 	struct diag_list d = DIAG_LIST_INIT;
-	struct emit_ctx ec = { "ctx", "rcp_cfg", "rcp_probe_idx", 0 };
+	struct emit_ctx ec = { "ctx", "rcp_probe_idx", 0 };
 	struct strbuf pre = STRBUF_INIT;
 	struct expr *e = compile(text, p, EXPR_USE_KEY, &d);
 
@@ -417,7 +417,7 @@ static void test_no_recipe_text_in_output(void **state)
 static void test_literal_store(void **state)
 {
 	struct diag_list d = DIAG_LIST_INIT;
-	struct emit_ctx ec = { "ctx", "rcp_cfg", "rcp_probe_idx", 0 };
+	struct emit_ctx ec = { "ctx", "rcp_probe_idx", 0 };
 	struct strbuf pre = STRBUF_INIT;
 	struct expr_env env = env_for(&exit_read);
 	struct expr *e = expr_parse("\"ab\"", &src, &d);
@@ -446,7 +446,7 @@ static int evil_field(void *ctx, const char *name, struct field_info *out)
 static void test_emit_refuses_bad_names(void **state)
 {
 	struct diag_list d = DIAG_LIST_INIT;
-	struct emit_ctx ec = { "ctx", "rcp_cfg", "rcp_probe_idx", 0 };
+	struct emit_ctx ec = { "ctx", "rcp_probe_idx", 0 };
 	struct strbuf pre = STRBUF_INIT, out = STRBUF_INIT;
 	struct expr_env env = { .field = evil_field, .probe_desc = "x" };
 	struct expr *e = expr_parse("args.a", &src, &d);
@@ -608,7 +608,7 @@ static void test_check_errors(void **state)
 {
 	(void)state;
 	assert_error("foo == 1", &exit_read, EXPR_USE_FILTER,
-		     "unknown identifier 'foo'", 0, "params: min_bytes, delta, target");
+		     "unknown identifier 'foo'", 0, "named values: min_bytes, delta, target");
 	assert_error("pid == 1 && args.rett > 0", &exit_read, EXPR_USE_FILTER,
 		     "tracepoint syscalls:sys_exit_read has no field 'rett'", 17,
 		     "available fields: __syscall_nr, ret");

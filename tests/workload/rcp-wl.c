@@ -52,7 +52,11 @@ static void usage(void)
 		"       rcp-wl [--wait-stdin] dio-write BYTES PATH\n"
 		"       rcp-wl [--wait-stdin] spin MILLISECONDS\n"
 		"       rcp-wl [--wait-stdin] touch PAGES\n"
-		"       rcp-wl [--wait-stdin] ucall COUNT\n");
+		"       rcp-wl [--wait-stdin] ucall COUNT\n"
+		"       rcp-wl [--wait-stdin] connect COUNT PORT\n"
+		"       rcp-wl [--wait-stdin] open COUNT PATH\n"
+		"       rcp-wl [--wait-stdin] exec COUNT\n"
+		"       rcp-wl [--wait-stdin] sleep COUNT MILLISECONDS\n");
 	exit(2);
 }
 
@@ -350,6 +354,25 @@ static int wl_connect(long long count, long long port)
 }
 
 /*
+ * Under comm "rcp-wl-sleep": COUNT nanosleep(2)s of MS milliseconds
+ * each (glibc makes them clock_nanosleep system calls), restarted with
+ * the time left when a signal interrupts one, then exit_group(0).
+ */
+static int wl_sleep(long long count, long long ms)
+{
+	handshake();
+	rename_self("rcp-wl-sleep");
+	for (long long i = 0; i < count; i++) {
+		struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
+
+		while (nanosleep(&ts, &ts))
+			if (errno != EINTR)
+				die("nanosleep");
+	}
+	_exit(0);
+}
+
+/*
  * Under comm "rcp-wl-open": COUNT openat(PATH, O_RDONLY) each followed
  * by close (or nothing, when the open fails), then exit_group(0).
  */
@@ -436,6 +459,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "connect") && argc == 2)
 		return wl_connect(parse_count("COUNT", argv[0], 100000),
 				  parse_count("PORT", argv[1], 65535));
+	if (!strcmp(cmd, "sleep") && argc == 2)
+		return wl_sleep(parse_count("COUNT", argv[0], LLONG_MAX),
+				parse_count("MILLISECONDS", argv[1], 3600000));
 	if (!strcmp(cmd, "ucall") && argc == 1)
 		return wl_ucall(parse_count("COUNT", argv[0], LONG_MAX));
 	usage();
