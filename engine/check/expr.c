@@ -852,6 +852,11 @@ static int check_ident(struct expr *e, const struct expr_env *env, struct diag_l
 		if (nv->type.kind == TY_BYTES || !nv->lvalue)
 			return err_at(d, &e->src, e->off,
 				      "'%s' has a type expressions cannot use", e->name);
+		if (nv->from_start && env->at_start) {
+			err_at(d, &e->src, e->off, "'%s' is known only at the end", e->name);
+			diag_hint(d, "the start records it; the end's filter, key and value can use it");
+			return -EINVAL;
+		}
 		e->res = RES_NAMED;
 		e->member = xstrdup(nv->lvalue);
 		e->type = nv->type;

@@ -110,6 +110,7 @@ struct expr_env {
 	const char *probe_desc;	/* e.g. "tracepoint syscalls:sys_exit_read", for messages */
 	const struct expr_named *named;
 	unsigned nnamed;
+	bool at_start;		/* a start point: from_start names are known only later */
 };
 
 /* How the value is used; decides which types are acceptable. */

@@ -607,9 +607,9 @@ static void add_named(struct plan_private *pp, const char *name,
 }
 
 /*
- * The names expressions know: params first (what a start point sees),
- * then latency and the saved values, typed once the start points are
- * checked (see end_named_types).
+ * The names expressions know: the params, then latency and the saved
+ * values, which only an end point may use and which are typed once the
+ * start points are checked (see end_named_types).
  */
 static void build_named(struct plan_private *pp)
 {
@@ -679,7 +679,8 @@ void plan_env(const struct plan *p, size_t point, struct expr_env *env)
 		.ctx = pe,
 		.probe_desc = p->points[point].display,
 		.named = pp->named,
-		.nnamed = is_start_point(p, point) ? p->nparams : pp->nnamed,
+		.nnamed = pp->nnamed,
+		.at_start = is_start_point(p, point),
 	};
 }
 
@@ -776,9 +777,13 @@ static int check_point(struct plan_private *pp, size_t i, struct diag_list *d)
 	plan_env(p, i, &env);
 	if (p->filter)
 		err = expr_check(p->filter, &env, EXPR_USE_FILTER, d);
-	if (p->pair && !err)
+	if (p->pair && !err) {
 		err = check_members(p, p->pair->end_match, p->pair->nmatch, &env,
 				    EXPR_USE_MATCH, i, 0, "match", d);
+		if (err && !p->rf->r->match)
+			diag_hint(d, "without a match: of its own, the end (%s) evaluates start.match too",
+				  p->points[i].display);
+	}
 	if (!err)
 		err = check_members(p, p->keys, p->nkeys, &env, EXPR_USE_KEY, i, 0, "key", d);
 	if (p->value && !err)

@@ -77,6 +77,7 @@ struct report {
 	uint64_t lost;		/* events the kernel could not record (0 if none) */
 	uint64_t dropped_keys;	/* updates refused because a map was full */
 	uint64_t evicted_starts;	/* start/end recipes: starts evicted before their end */
+	uint64_t pending_starts;	/* start/end recipes: starts still waiting for their end */
 };
 
 /* Builders (used by the map reader and by tests). */

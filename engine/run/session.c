@@ -396,28 +396,29 @@ static uint64_t count_entries(const struct bpf_map *map)
 }
 
 /*
- * Starts the LRU map evicted before their end came: the starts that
- * made an entry, less those consumed and those still waiting. The
- * counters are never cleared, so the three stay comparable; a report
- * gets what is new since the last one that cleared.
+ * A start/end recipe's starts still waiting, and those the LRU map
+ * evicted before their end came: the starts that made an entry, less
+ * those consumed and those waiting. The counters are never cleared, so
+ * the three stay comparable; a report gets the evictions new since the
+ * last one that cleared.
  */
-static uint64_t evicted_starts(struct session *s, bool clear)
+static void count_starts(struct session *s, bool clear, struct report *r)
 {
 	struct bpf_map *counts = bpf_object__find_map_by_name(s->obj, GEN_PAIR_COUNTS_MAP);
 	struct bpf_map *starts = bpf_object__find_map_by_name(s->obj, GEN_PAIR_STARTS_MAP);
-	uint64_t recorded, consumed, waiting, total, fresh;
+	uint64_t recorded, consumed, total;
 
 	if (!counts || !starts)
-		return 0;
+		return;
 	recorded = percpu_total(bpf_map__fd(counts), 0, false);
 	consumed = percpu_total(bpf_map__fd(counts), 1, false);
-	waiting = count_entries(starts);
+	r->pending_starts = count_entries(starts);
 	/* a start that raced a consuming end made no entry of its own: never below 0 */
-	total = recorded > consumed + waiting ? recorded - consumed - waiting : 0;
-	fresh = total > s->evicted_reported ? total - s->evicted_reported : 0;
+	total = recorded > consumed + r->pending_starts ?
+		recorded - consumed - r->pending_starts : 0;
+	r->evicted_starts = total > s->evicted_reported ? total - s->evicted_reported : 0;
 	if (clear)
-		s->evicted_reported += fresh;
-	return fresh;
+		s->evicted_reported += r->evicted_starts;
 }
 
 int session_snapshot(struct session *s, bool clear, struct report **out,
@@ -433,7 +434,7 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 		/* A print recipe: its events went out as they came; only losses remain. */
 		drain_events(s);
 		r->lost = percpu_total(bpf_map__fd(lost), 0, clear);
-		r->evicted_starts = evicted_starts(s, clear);
+		count_starts(s, clear, r);
 		*out = r;
 		return 0;
 	}
@@ -453,7 +454,7 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 	}
 	if (!err) {
 		r->dropped_keys = percpu_total(bpf_map__fd(dropped), 0, clear);
-		r->evicted_starts = evicted_starts(s, clear);
+		count_starts(s, clear, r);
 	}
 	if (err) {
 		report_free(r);

@@ -680,4 +680,35 @@ static inline int harness_rcp_progs_settled(__u32 min_id, struct strbuf *names,
 	return n ? harness_rcp_progs(min_id, names) : 0;
 }
 
+/* Fail (cmocka) when an rcp_ program with an id above baseline is still loaded. */
+static inline void harness_assert_no_rcp_progs(__u32 baseline, const char *after)
+{
+	struct strbuf names = STRBUF_INIT;
+	int n = harness_rcp_progs_settled(baseline, &names, 1000);
+
+	if (n)
+		fail_msg("%d rcp_ BPF program(s) still loaded after %s: %s",
+			 n, after, strbuf_str(&names));
+	strbuf_release(&names);
+}
+
+/* ---- running a recipe around a workload --------------------------- */
+
+/*
+ * `recipe run RECIPE -c "rcp-wl WL_ARGS" [extra1 [extra2]]` to its end:
+ * the exit code, -ETIMEDOUT or -errno.
+ */
+static inline int harness_run_with_workload(struct hproc *p, const char *recipe,
+					    const char *wl_args, const char *extra1,
+					    const char *extra2)
+{
+	char *cmd = xasprintf("%s %s", harness_paths.workload, wl_args);
+	char *argv[] = { harness_paths.recipe, "run", (char *)recipe, "-c", cmd,
+			 (char *)extra1, (char *)extra2, NULL };
+	int rc = hproc_run(p, argv, HARNESS_RUN_TIMEOUT_MS);
+
+	free(cmd);
+	return rc;
+}
+
 #endif

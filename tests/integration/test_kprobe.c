@@ -81,17 +81,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void assert_no_rcp_progs(__u32 baseline, const char *after)
-{
-	struct strbuf names = STRBUF_INIT;
-	int n = harness_rcp_progs_settled(baseline, &names, 1000);
-
-	if (n)
-		fail_msg("%d rcp_ BPF program(s) still loaded after %s: %s",
-			 n, after, strbuf_str(&names));
-	strbuf_release(&names);
-}
-
 static void check_ok(const char *path)
 {
 	struct hproc p = { 0 };
@@ -115,7 +104,7 @@ static void test_check_kprobe_and_fentry(void **state)
 	baseline = harness_bpf_max_prog_id();
 	check_ok(f->kprobe);
 	check_ok(f->fentry);
-	assert_no_rcp_progs(baseline, "recipe check");
+	harness_assert_no_rcp_progs(baseline, "recipe check");
 }
 
 static size_t count_of(const char *s, const char *needle)
@@ -167,7 +156,7 @@ static void test_run_says_why_once(void **state)
 	baseline = harness_bpf_max_prog_id();
 	run_fails_once(f->kprobe, "kprobe", "fentry");
 	run_fails_once(f->fentry, "fentry", "kprobe");
-	assert_no_rcp_progs(baseline, "a failed kprobe/fentry run");
+	harness_assert_no_rcp_progs(baseline, "a failed kprobe/fentry run");
 
 	/* recipe list marks the shipped kprobe recipes not runnable, saying why */
 	{
@@ -180,6 +169,38 @@ static void test_run_says_why_once(void **state)
 				   "(needs kprobe or fentry: neither is available on this kernel ("));
 		hproc_free(&p);
 	}
+}
+
+/*
+ * disk/plug-time (bpftrace-disk-7): a start/end recipe on two kprobes.
+ * `check` compiles, loads and verifies both programs here; where
+ * neither kprobes nor fentry attach, `run` fails with one error and
+ * leaves nothing loaded.
+ */
+static void test_plug_time(void **state)
+{
+	char *check_argv[] = { harness_paths.recipe, "check", "disk/plug-time", NULL };
+	char *run_argv[] = { harness_paths.recipe, "run", "disk/plug-time", "-c", "true", NULL };
+	struct hproc p = { 0 };
+	const char *why = NULL;
+	__u32 baseline;
+
+	(void)state;
+	HARNESS_REQUIRE_ROOT();
+	baseline = harness_bpf_max_prog_id();
+	HASSERT_EQ(&p, hproc_run(&p, check_argv, HARNESS_RUN_TIMEOUT_MS), 0);
+	HASSERT(&p, strstr(strbuf_str(&p.out), "disk/plug-time: ok (2 attach points, 2 programs"));
+	hproc_free(&p);
+	if (!access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
+	    kfunc_fentry_works(NULL, &why)) {
+		print_message("skipped the failing run: this kernel attaches kprobes or fentry\n");
+		return;
+	}
+	HASSERT_EQ(&p, hproc_run(&p, run_argv, HARNESS_RUN_TIMEOUT_MS), 1);
+	HASSERT(&p, strstr(strbuf_str(&p.err), "cannot attach on this kernel: kprobes are not available"));
+	HASSERT_EQ(&p, count_of(strbuf_str(&p.err), "error:"), 1);
+	hproc_free(&p);
+	harness_assert_no_rcp_progs(baseline, "disk/plug-time");
 }
 
 /* 777 getppid() calls, syscall 110 on x86-64, counted exactly. */
@@ -203,7 +224,7 @@ static void test_rawtracepoint_sys_enter(void **state)
 	HASSERT_EQ(&p, report_scalar(strbuf_str(&p.out), "@[110]: "), 777);
 	hproc_free(&p);
 	free(cmd);
-	assert_no_rcp_progs(baseline, "a rawtracepoint run");
+	harness_assert_no_rcp_progs(baseline, "a rawtracepoint run");
 }
 
 int main(void)
@@ -212,6 +233,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_kprobe_and_fentry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_says_why_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rawtracepoint_sys_enter, setup, teardown),
+		cmocka_unit_test(test_plug_time),
 	};
 	int ret = cmocka_run_group_tests_name("integration/kprobe", tests, NULL, NULL);
 

@@ -65,23 +65,6 @@ static const char *dio_file(struct fixture *f)
 	return f->file;
 }
 
-static char *workload_cmd(const char *args)
-{
-	return xasprintf("%s %s", harness_paths.workload, args);
-}
-
-/* Assert that no rcp_ program with an id above baseline is still loaded. */
-static void assert_no_rcp_progs(__u32 baseline, const char *after)
-{
-	struct strbuf names = STRBUF_INIT;
-	int n = harness_rcp_progs_settled(baseline, &names, 1000);
-
-	if (n)
-		fail_msg("%d rcp_ BPF program(s) still loaded after %s: %s",
-			 n, after, strbuf_str(&names));
-	strbuf_release(&names);
-}
-
 /*
  * The parsers the other cases rely on, on text in bpftrace's layout:
  * needs no root, so the harness is checked even where the rest skips.
@@ -131,18 +114,6 @@ static void test_harness_parsers(void **state)
 }
 
 /* recipe run NAME -c "rcp-wl ARGS" [extra...]: exit code, output in *p. */
-static int run_with_workload(struct hproc *p, const char *recipe, const char *wl_args,
-			     const char *extra1, const char *extra2)
-{
-	char *cmd = workload_cmd(wl_args);
-	char *argv[] = { harness_paths.recipe, "run", (char *)recipe, "-c", cmd,
-			 (char *)extra1, (char *)extra2, NULL };
-	int rc = hproc_run(p, argv, HARNESS_RUN_TIMEOUT_MS);
-
-	free(cmd);
-	return rc;
-}
-
 static void test_read_size_hist_cmd(void **state)
 {
 	struct fixture *f = *state;
@@ -150,11 +121,11 @@ static void test_read_size_hist_cmd(void **state)
 
 	HARNESS_REQUIRE_ROOT();
 	baseline = harness_bpf_max_prog_id();
-	HASSERT_EQ(&f->rec, run_with_workload(&f->rec, "fs/read-size-hist",
+	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "fs/read-size-hist",
 					      "read 1000 4096", NULL, NULL), 0);
 	HASSERT(&f->rec, strstr(strbuf_str(&f->rec.err), "Attached "));
 	HASSERT_EQ(&f->rec, report_bucket(strbuf_str(&f->rec.out), "@:", "[4K, 8K)"), 1000);
-	assert_no_rcp_progs(baseline, "run -c");
+	harness_assert_no_rcp_progs(baseline, "run -c");
 }
 
 /*
@@ -186,7 +157,7 @@ static void test_read_size_hist_pid(void **state)
 	hproc_signal(&f->rec, SIGINT);
 	HASSERT_EQ(&f->rec, hproc_wait(&f->rec, 30000), 0);
 	HASSERT_EQ(&f->rec, report_bucket(strbuf_str(&f->rec.out), "@:", "[4K, 8K)"), 1000);
-	assert_no_rcp_progs(baseline, "run --pid and SIGINT");
+	harness_assert_no_rcp_progs(baseline, "run --pid and SIGINT");
 }
 
 /* badread 500: 500 reads failing with EBADF, reported under key 9. */
@@ -195,7 +166,7 @@ static void test_read_errors(void **state)
 	struct fixture *f = *state;
 
 	HARNESS_REQUIRE_ROOT();
-	HASSERT_EQ(&f->rec, run_with_workload(&f->rec, "fs/read-errors", "badread 500",
+	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "fs/read-errors", "badread 500",
 					      NULL, NULL), 0);
 	HASSERT_EQ(&f->rec, report_scalar(strbuf_str(&f->rec.out), "@[9]: "), 500);
 }
@@ -225,7 +196,7 @@ static void test_rwbs_bytes(void **state)
 	HASSERT_EQ(&f->rec, hproc_wait(&f->rec, 30000), 0);
 	HASSERT_GE(&f->rec, report_max_where(strbuf_str(&f->rec.out), "@bytes", "W"),
 		   DIO_BYTES);
-	assert_no_rcp_progs(baseline, "run and SIGINT");
+	harness_assert_no_rcp_progs(baseline, "run and SIGINT");
 }
 
 /*
@@ -241,7 +212,7 @@ static void test_io_size_hist(void **state)
 
 	HARNESS_REQUIRE_ROOT();
 	args = xasprintf("dio-write %s %s", DIO_BYTES_STR, dio_file(f));
-	n = run_with_workload(&f->rec, "disk/io-size-hist", args, NULL, NULL);
+	n = harness_run_with_workload(&f->rec, "disk/io-size-hist", args, NULL, NULL);
 	free(args);
 	HASSERT_EQ(&f->rec, n, 0);
 	out = strbuf_str(&f->rec.out);
@@ -260,7 +231,7 @@ static void test_syscalls_by_comm(void **state)
 	struct fixture *f = *state;
 
 	HARNESS_REQUIRE_ROOT();
-	HASSERT_EQ(&f->rec, run_with_workload(&f->rec, "cpu/syscalls-by-comm",
+	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "cpu/syscalls-by-comm",
 					      "getppid 777", "--comm", "rcp-wl-sys"), 0);
 	HASSERT_EQ(&f->rec, report_scalar(strbuf_str(&f->rec.out), "@[rcp-wl-sys]: "), 778);
 }
@@ -270,7 +241,7 @@ static void test_syscalls_by_probe(void **state)
 	struct fixture *f = *state;
 
 	HARNESS_REQUIRE_ROOT();
-	HASSERT_EQ(&f->rec, run_with_workload(&f->rec, "cpu/syscalls-by-probe",
+	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "cpu/syscalls-by-probe",
 					      "getppid 777", NULL, NULL), 0);
 	HASSERT_EQ(&f->rec, report_scalar(strbuf_str(&f->rec.out),
 					  "@[tracepoint:syscalls:sys_enter_getppid]: "), 777);
@@ -291,7 +262,7 @@ static void test_unknown_param(void **state)
 	HASSERT(&f->rec, rc == 1 || rc == 2);
 	HASSERT(&f->rec, strstr(strbuf_str(&f->rec.err), "nosuch"));
 	HASSERT(&f->rec, !strstr(strbuf_str(&f->rec.err), "Attached "));
-	assert_no_rcp_progs(baseline, "a failed run");
+	harness_assert_no_rcp_progs(baseline, "a failed run");
 }
 
 /* "# expect: LINE:COL: error: SUBSTRING" -> 0, or -EINVAL. */
@@ -435,7 +406,7 @@ static void test_check_recipes(void **state)
 		fail_msg("no recipes/**/*.yaml found");
 	if (good_fails.len)
 		fail_msg("recipe check failed on shipped recipes:\n%s", strbuf_str(&good_fails));
-	assert_no_rcp_progs(baseline, "recipe check");
+	harness_assert_no_rcp_progs(baseline, "recipe check");
 	print_message("checked %d shipped recipes\n", good_count);
 }
 

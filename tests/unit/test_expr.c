@@ -509,6 +509,52 @@ static void test_recheck_and_uses_args(void **state)
 	expr_free(NULL);
 }
 
+/*
+ * An end's filter is split at its top-level &&: the parts that read
+ * latency or a saved value, and the others. A start cannot use them.
+ */
+static void test_conjuncts_and_start_values(void **state)
+{
+	static const struct expr_named pair_named[] = {
+		{ "latency", { TY_INT, 8, false, false }, "rcp_latency", true },
+		{ "fd", { TY_INT, 8, false, false }, "rcp_started.s0", true },
+		{ "min", { TY_INT, 8, false, false }, "rcp_cfg.p0", false },
+	};
+	struct diag_list d = DIAG_LIST_INIT;
+	struct expr_env env = env_for(&exit_read);
+	struct expr *e = expr_parse("args.ret > 0 && (latency > min || fd == 3) && pid != 1",
+				    &src, &d);
+	const struct expr *parts[2];
+	struct strbuf pre = STRBUF_INIT, out = STRBUF_INIT;
+	struct emit_ctx ec = { "ctx", "rcp_probe_idx", 0 };
+	(void)state;
+
+	env.named = pair_named;
+	env.nnamed = 3;
+	assert_int_equal(expr_check(e, &env, EXPR_USE_FILTER, &d), 0);
+	assert_true(expr_uses_start(e));
+	/* three parts; only two asked for */
+	assert_int_equal(expr_conjuncts(e, parts, 2), 3);
+	assert_false(expr_uses_start(parts[0]));
+	assert_true(expr_uses_start(parts[1]));
+	assert_int_equal(expr_emit(parts[1], &ec, &pre, &out), 0);
+	assert_non_null(strstr(out.buf, "rcp_latency"));
+	assert_non_null(strstr(out.buf, "rcp_started.s0"));
+	assert_non_null(strstr(out.buf, "rcp_cfg.p0"));
+	assert_int_equal(expr_conjuncts(parts[0], parts, 2), 1);
+
+	/* at a start point the end's values are refused, by name */
+	env.at_start = true;
+	assert_int_equal(expr_check(e, &env, EXPR_USE_FILTER, &d), -EINVAL);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.v[0].msg, "'latency' is known only at the end");
+	assert_string_equal(d.v[1].msg, "'fd' is known only at the end");
+	expr_free(e);
+	strbuf_release(&pre);
+	strbuf_release(&out);
+	diag_list_release(&d);
+}
+
 static void test_long_literal_warns(void **state)
 {
 	struct diag_list d = DIAG_LIST_INIT;
@@ -736,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_emit_refuses_bad_names),
 		cmocka_unit_test(test_signed_division),
 		cmocka_unit_test(test_recheck_and_uses_args),
+		cmocka_unit_test(test_conjuncts_and_start_values),
 		cmocka_unit_test(test_long_literal_warns),
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_parse_errors),

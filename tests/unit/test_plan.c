@@ -413,6 +413,81 @@ static void test_params_defaults_and_layout(void **state)
 	done(&b);
 }
 
+/*
+ * A start/end plan: start points after the end's, start groups marked,
+ * one match layout for both sides (a u64 for an s32 and a u32, a char
+ * array for strings), saved values after the start's time, and a saved value
+ * keeping its type (a string, a syscall name) at the end.
+ */
+static void test_pair_layout(void **state)
+{
+	struct built b;
+	struct plan *p;
+	const struct plan_pair *pr;
+
+	(void)state;
+	NEED_ROOT();
+	p = build_ok(&b, HEAD
+		"start:\n"
+		"  probes: [tracepoint:sched:sched_wakeup, tracepoint:sched:sched_wakeup_new]\n"
+		"  match: [tid, args.comm]\n"
+		"  save:\n"
+		"    - {name: waker, value: comm}\n"
+		"    - {name: prio, value: args.prio}\n"
+		"probes: [tracepoint:sched:sched_switch]\n"
+		"match:\n"
+		"  - args.next_pid\n"
+		"  - args.next_comm\n"
+		"filter: prio < 100 && latency > 0\n"
+		"key: [waker]\n"
+		"aggregate: {type: hist, value: latency}\n", NULL);
+	pr = p->pair;
+	assert_non_null(pr);
+	assert_int_equal(p->npoints, 3);
+	assert_int_equal(pr->first_point, 1);
+	assert_int_equal(p->ngroups, 2);
+	assert_false(p->groups[p->point_group[0]].start);
+	assert_true(p->groups[p->point_group[1]].start);
+	assert_int_equal(p->point_group[1], p->point_group[2]);
+	assert_int_equal(pr->nmatch, 2);
+	assert_int_equal(pr->start_match[0].kind, KEY_UINT);
+	assert_int_equal(pr->start_match[1].kind, KEY_STR);
+	assert_int_equal(pr->start_match[1].size, 16);
+	assert_int_equal(pr->end_match[1].size, 16);
+	assert_int_equal(pr->end_match[1].offset, 8);
+	assert_int_equal(pr->match_size, 24);
+	assert_int_equal(pr->nsaved, 2);
+	assert_int_equal(pr->saved[0].offset, 8);
+	assert_int_equal(pr->saved[1].offset, 24);
+	assert_int_equal(pr->started_size, 32);
+	assert_int_equal(pr->max_entries, 10240);
+	assert_int_equal(p->keys[0].type.kind, TY_STR);
+	assert_int_equal(p->keys[0].type.size, 16);
+	done(&b);
+
+	/* a string at one end, a number at the other */
+	build_err(&b, HEAD
+		"start:\n"
+		"  probes: [tracepoint:sched:sched_wakeup]\n"
+		"  match: [args.comm]\n"
+		"probes: [tracepoint:sched:sched_switch]\n"
+		"match: [args.next_pid]\n"
+		"aggregate: {type: count}\n", NULL,
+		8, 9, "match 1 is a number at the end but a string at the start", "like with like");
+	done(&b);
+
+	/* the saved values must leave room on the BPF stack */
+	build_err(&b, HEAD
+		"start:\n"
+		"  probes: [tracepoint:syscalls:sys_enter_openat]\n"
+		"  match: [tid]\n"
+		"  save: [{name: path, value: \"str(args.filename, 128)\"}]\n"
+		"probes: [tracepoint:syscalls:sys_exit_openat]\n"
+		"aggregate: {type: count}\n", NULL,
+		7, 31, "the saved values would take 136 bytes", "shorten strings");
+	done(&b);
+}
+
 static void test_params_override(void **state)
 {
 	static const char *const params[] = {
@@ -805,6 +880,7 @@ int main(void)
 		cmocka_unit_test(test_wildcard_field_missing_on_one),
 		cmocka_unit_test(test_key_type_mismatch),
 		cmocka_unit_test(test_params_defaults_and_layout),
+		cmocka_unit_test(test_pair_layout),
 		cmocka_unit_test(test_params_override),
 		cmocka_unit_test(test_param_unknown_name),
 		cmocka_unit_test(test_param_bad_values),

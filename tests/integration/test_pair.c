@@ -1,0 +1,198 @@
+/*
+ * test_pair: start-to-end recipes on the real kernel. A start records
+ * the time under its match values, the end that matches consumes it, and
+ * the latency (or what the start saved) is aggregated or printed:
+ *
+ * - 20 nanosleeps of 10 ms: cpu/syscall-latency (microseconds) puts all
+ *   20 clock_nanosleep calls, and nothing else of that key, in [8K, 16K).
+ * - 50 loopback connects: net/tcp-connect-latency counts exactly 50
+ *   handshakes, under the connecting process's name saved at the start.
+ * - 1000 reads: fs/read-latency counts exactly 1000 intervals.
+ * - O_DIRECT writes: the bytes the issue saved, summed at completion
+ *   (paired by device and sector, whatever CPU completes), reach 16 MiB.
+ * - Starts that never end, in a start map of 64: evicted + pending ==
+ *   calls, exactly, and the text report warns of the evictions.
+ * - A print recipe at the end: one line per sleep with the saved comm.
+ *
+ * Needs root (each case skips otherwise); `make integration` sets
+ * RECIPE_BIN, RECIPE_WORKLOAD and RECIPE_SRCDIR.
+ */
+#include "harness.h"
+
+#include <json-c/json.h>
+
+#define SLEEPS 20
+#define CONNECTS 50
+#define READS 1000
+#define GETPPIDS 777
+#define DIO_BYTES (16LL << 20)
+#define DIO_BYTES_STR "16777216"
+
+struct fixture {
+	struct hproc rec;
+	struct hproc wl;
+	char dir[64];
+	char *file;
+};
+
+static int setup(void **state)
+{
+	*state = xcalloc(1, sizeof(struct fixture));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	hproc_free(&f->rec);
+	hproc_free(&f->wl);
+	if (f->file)
+		unlink(f->file);
+	if (*f->dir)
+		rmdir(f->dir);
+	free(f->file);
+	free(f);
+	return 0;
+}
+
+static char *test_recipe(const char *name)
+{
+	return xasprintf("%s/tests/recipes/%s.yaml", harness_paths.srcdir, name);
+}
+
+static void test_nanosleep_bucket(void **state)
+{
+	struct fixture *f = *state;
+	const char *out;
+	__u32 baseline;
+
+	HARNESS_REQUIRE_ROOT();
+	baseline = harness_bpf_max_prog_id();
+	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "cpu/syscall-latency",
+						      "sleep 20 10", NULL, NULL), 0);
+	out = strbuf_str(&f->rec.out);
+	HASSERT_EQ(&f->rec, report_bucket(out, "@usecs[clock_nanosleep]:", "[8K, 16K)"), SLEEPS);
+	HASSERT_EQ(&f->rec, report_bucket_total(out, "@usecs[clock_nanosleep]:", NULL), SLEEPS);
+	harness_assert_no_rcp_progs(baseline, "a start/end run");
+}
+
+static void test_tcp_connects(void **state)
+{
+	struct fixture *f = *state;
+	/* a port of our own, so parallel runs on one machine do not collide */
+	char *args = xasprintf("connect %d %d", CONNECTS, 20000 + (int)(getpid() % 20000));
+
+	HARNESS_REQUIRE_ROOT();
+	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "net/tcp-connect-latency",
+						      args, NULL, NULL), 0);
+	HASSERT_EQ(&f->rec, report_bucket_total(strbuf_str(&f->rec.out),
+						"@usecs[rcp-wl-conn]:", NULL), CONNECTS);
+	free(args);
+}
+
+static void test_read_latency(void **state)
+{
+	struct fixture *f = *state;
+
+	HARNESS_REQUIRE_ROOT();
+	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "fs/read-latency",
+						      "read 1000 4096", NULL, NULL), 0);
+	HASSERT_EQ(&f->rec, report_bucket_total(strbuf_str(&f->rec.out), "@usecs:", NULL),
+		   READS);
+}
+
+/*
+ * System-wide, around an O_DIRECT writer: the block layer may issue from
+ * a kworker and completes in interrupts, so no pid filter is possible,
+ * and other writes may add to the total.
+ */
+static void test_block_pairs_by_sector(void **state)
+{
+	struct fixture *f = *state;
+	char *rec_argv[] = { harness_paths.recipe, "run", NULL, "--duration", "600", NULL };
+	char *wl_argv[] = { harness_paths.workload, "dio-write", DIO_BYTES_STR, NULL, NULL };
+
+	HARNESS_REQUIRE_ROOT();
+	rec_argv[2] = test_recipe("io-bytes-paired");
+	/* /var/tmp: a real block device, where /tmp may be tmpfs */
+	snprintf(f->dir, sizeof(f->dir), "/var/tmp/rcp-pair.XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		*f->dir = '\0';
+		fail_msg("mkdtemp: %s", strerror(errno));
+	}
+	f->file = xasprintf("%s/dio.bin", f->dir);
+	wl_argv[3] = f->file;
+	HASSERT_EQ(&f->rec, hproc_spawn(&f->rec, rec_argv, 0), 0);
+	HASSERT_EQ(&f->rec, hproc_wait_for(&f->rec, 2, "Attached ", HARNESS_ATTACH_TIMEOUT_MS), 0);
+	HASSERT_EQ(&f->wl, hproc_run(&f->wl, wl_argv, 60000), 0);
+	HASSERT_EQ(&f->rec, hproc_signal(&f->rec, SIGINT), 0);
+	HASSERT_EQ(&f->rec, hproc_wait(&f->rec, 30000), 0);
+	HASSERT_GE(&f->rec, report_max_where(strbuf_str(&f->rec.out), "@bytes", "W"), DIO_BYTES);
+	free(rec_argv[2]);
+}
+
+static long long json_u64(struct hproc *p, json_object *doc, const char *name)
+{
+	json_object *v;
+
+	HASSERT(p, json_object_object_get_ex(doc, name, &v));
+	return (long long)json_object_get_uint64(v);
+}
+
+static void test_evictions_counted(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe;
+	json_object *doc;
+	long long evicted, pending;
+
+	HARNESS_REQUIRE_ROOT();
+	recipe = test_recipe("pair-never-ends");
+	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, recipe, "getppid 777",
+						      "--format", "json"), 0);
+	doc = json_tokener_parse(strbuf_str(&f->rec.out));
+	HASSERT(&f->rec, doc != NULL);
+	evicted = json_u64(&f->rec, doc, "evicted_starts");
+	pending = json_u64(&f->rec, doc, "pending_starts");
+	HASSERT_EQ(&f->rec, evicted + pending, GETPPIDS);
+	HASSERT(&f->rec, pending >= 1 && pending <= 64);
+	json_object_put(doc);
+
+	/* and in words, in the text report */
+	hproc_free(&f->rec);
+	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, recipe, "getppid 777", NULL, NULL), 0);
+	HASSERT(&f->rec, strstr(strbuf_str(&f->rec.out), " start events evicted before their end"));
+	free(recipe);
+}
+
+/* 5 sleeps of 10 ms, each printed at its end with the comm its start saved. */
+static void test_print_at_end(void **state)
+{
+	struct fixture *f = *state;
+	char *recipe;
+	struct strbuf want = STRBUF_INIT;
+
+	HARNESS_REQUIRE_ROOT();
+	recipe = test_recipe("sleep-print");
+	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, recipe, "sleep 5 10", NULL, NULL), 0);
+	for (int i = 0; i < 5; i++)
+		strbuf_addstr(&want, "rcp-wl-sleep 1\n");
+	HASSERT(&f->rec, !strcmp(strbuf_str(&f->rec.out), strbuf_str(&want)));
+	strbuf_release(&want);
+	free(recipe);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_nanosleep_bucket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_connects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_latency, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_block_pairs_by_sector, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_evictions_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_print_at_end, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("integration/pair", tests, NULL, NULL);
+}
