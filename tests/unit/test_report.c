@@ -453,10 +453,13 @@ static void test_text_lost_dropped(void **state)
 	scalar(entry(m, ""), 5);
 	r->lost = 3;
 	r->dropped_keys = 2;
+	r->evicted_starts = 6;
+	r->pending_starts = 1;	/* normal: not in the text */
 	expect_text(r,
 		"@: 5\n"
 		"Lost 3 events\n"
-		"WARNING: 2 map updates dropped: map full\n");
+		"WARNING: 2 map updates dropped: map full\n"
+		"WARNING: 6 start events evicted before their end: more were in flight than start.max_entries\n");
 
 	r = report_new();
 	r->lost = 7;
@@ -754,10 +757,14 @@ static void test_json_values_and_keys(void **state)
 	sample(&m->entries[0], 20, 1);
 	r->lost = 9;
 	r->dropped_keys = 4;
+	r->evicted_starts = 5;
+	r->pending_starts = 6;
 	doc = render_json(r);
 
 	assert_int_equal(json_object_get_uint64(get(doc, "lost")), 9);
 	assert_int_equal(json_object_get_uint64(get(doc, "dropped_keys")), 4);
+	assert_int_equal(json_object_get_uint64(get(doc, "evicted_starts")), 5);
+	assert_int_equal(json_object_get_uint64(get(doc, "pending_starts")), 6);
 
 	je = map_entry(doc, "@x", 0);
 	assert_int_equal(json_object_get_int64(get(je, "value")), -2);
