@@ -12,23 +12,67 @@
 #include "compile/object.h"
 #include "load/catalog.h"
 
-static void show_recipe(const struct recipe_file *rf)
+/* "label:" in the first line's margin, the rest of a list under it. */
+static void show_list(const char *label, char *const *items, unsigned n)
 {
-	const struct recipe *r = rf->r;
+	for (unsigned i = 0; i < n; i++)
+		printf("%-10s %s\n", i ? "" : label, items[i]);
+}
+
+static void show_joined(const char *label, char *const *items, unsigned n)
+{
+	printf("%-10s", label);
+	for (unsigned i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : " ", items[i]);
+	putchar('\n');
+}
+
+/* A print format as it would be written in YAML's double quotes. */
+static void show_quoted(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '\n')
+			fputs("\\n", stdout);
+		else if (*s == '\t')
+			fputs("\\t", stdout);
+		else if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\x%02x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void show_start(const struct recipe_start *st)
+{
+	show_list("start:", st->probes, st->probes_count);
+	if (st->filter)
+		printf("%-10s %s\n", "  filter:", st->filter);
+	show_joined("  match:", st->match, st->match_count);
+	for (unsigned i = 0; i < st->save_count; i++)
+		printf("%-10s %s = %s\n", i ? "" : "  save:", st->save[i].name,
+		       st->save[i].value);
+	if (st->max_entries)
+		printf("%-10s %s starts waiting at most\n", "  max:", st->max_entries);
+}
+
+static void show_output(const struct recipe *r)
+{
 	const struct recipe_aggregate *a = r->aggregate;
 
-	printf("%s: %s\n", rf->name ? rf->name : rf->path, r->summary);
-	printf("file: %s\n\n", rf->path);
-	printf("Reproduces %s (%s):\n  %s\n\n", r->origin->id, r->origin->tool,
-	       r->origin->text);
-	printf("%s", r->description);
-	if (r->description[0] && r->description[strlen(r->description) - 1] != '\n')
+	if (r->print) {
+		printf("%-10s ", "print:");
+		show_quoted(r->print->format);
 		putchar('\n');
-	putchar('\n');
-	for (unsigned i = 0; i < r->probes_count; i++)
-		printf("%-10s %s\n", i ? "" : "probes:", r->probes[i]);
-	if (r->filter)
-		printf("%-10s %s\n", "filter:", r->filter);
+		if (r->print->args_count)
+			show_joined("  args:", r->print->args, r->print->args_count);
+		if (r->print->columns)
+			printf("%-10s %s\n", "  columns:", r->print->columns);
+		return;
+	}
 	printf("%-10s @%s", "map:", r->map ? r->map : "");
 	for (unsigned k = 0; k < r->key_count; k++)
 		printf("%s%s", k ? ", " : "[", r->key[k]);
@@ -38,6 +82,28 @@ static void show_recipe(const struct recipe_file *rf)
 	if (a->min)
 		printf(", %s, %s, %s", a->min, a->max ? a->max : "?", a->step ? a->step : "?");
 	printf(")\n");
+}
+
+static void show_recipe(const struct recipe_file *rf)
+{
+	const struct recipe *r = rf->r;
+
+	printf("%s: %s\n", rf->name ? rf->name : rf->path, r->summary);
+	printf("file: %s\n\n", rf->path);
+	printf("Reproduces %s (%s):\n  %s\n\n", r->origin->id, r->origin->tool,
+	       r->origin->text);
+	printf("%s", r->description);
+	if (r->description[0] && r->description[strlen(r->description) - 1] != '\n')
+		putchar('\n');
+	putchar('\n');
+	if (r->start)
+		show_start(r->start);
+	show_list(r->start ? "end:" : "probes:", r->probes, r->probes_count);
+	if (r->match)
+		show_joined("  match:", r->match, r->match_count);
+	if (r->filter)
+		printf("%-10s %s\n", "filter:", r->filter);
+	show_output(r);
 	for (unsigned i = 0; i < r->params_count; i++) {
 		const struct recipe_param *pp = &r->params[i];
 

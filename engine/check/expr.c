@@ -1801,9 +1801,16 @@ int expr_emit_store_str(const struct expr *e, struct emit_ctx *ec,
 	case N_FIELD:
 		if (e->res != RES_FIELD || !text_is_identifier(e->member) || !text_is_identifier(ec->ctx_var))
 			return -EINVAL;
+		/*
+		 * All N bytes (a char[N] may be full, with no NUL), then
+		 * zeros after the first NUL: the kernel leaves whatever was
+		 * in the record's buffer there, and "WS\0junk" would be a
+		 * second key that prints as "WS".
+		 */
 		if (e->fkind == FIELD_CHAR_ARRAY)
-			strbuf_addf(pre, "bpf_probe_read_kernel(%s, %u, &%s->%s);\n",
-				    dst, n, ec->ctx_var, e->member);
+			strbuf_addf(pre, "bpf_probe_read_kernel(%s, %u, &%s->%s);\n"
+					 "rcp_zero_after_nul(%s, %u);\n",
+				    dst, n, ec->ctx_var, e->member, dst, n);
 		else if (e->fkind == FIELD_DATA_LOC_STR)
 			strbuf_addf(pre, "bpf_probe_read_kernel_str(%s, %u, (void *)%s + (%s->%s & 0xffff));\n",
 				    dst, n, ec->ctx_var, ec->ctx_var, e->member);

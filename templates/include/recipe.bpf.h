@@ -85,6 +85,19 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
+/* Zeros after the first NUL of a char[n], so equal strings are equal keys. */
+static __always_inline void rcp_zero_after_nul(char *s, unsigned n)
+{
+	int ended = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (ended)
+			s[i] = 0;
+		else if (!s[i])
+			ended = 1;
+	}
+}
+
 /* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
 static __always_inline void rcp_join(char *dst, const void *argv)
 {

@@ -170,6 +170,19 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
+/* Zeros after the first NUL of a char[n], so equal strings are equal keys. */
+static __always_inline void rcp_zero_after_nul(char *s, unsigned n)
+{
+	int ended = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (ended)
+			s[i] = 0;
+		else if (!s[i])
+			ended = 1;
+	}
+}
+
 /* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
 static __always_inline void rcp_join(char *dst, const void *argv)
 {
@@ -259,10 +272,11 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 11 "tests/golden/bytes-by-rwbs.yaml"
 	bpf_probe_read_kernel(rcp_key.k0, 10, &ctx->rwbs);
-#line 263 "tests/golden/bytes-by-rwbs.yaml.bpf.c"
+	rcp_zero_after_nul(rcp_key.k0, 10);
+#line 277 "tests/golden/bytes-by-rwbs.yaml.bpf.c"
 #line 14 "tests/golden/bytes-by-rwbs.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u32)(ctx->bytes)));
-#line 266 "tests/golden/bytes-by-rwbs.yaml.bpf.c"
+#line 280 "tests/golden/bytes-by-rwbs.yaml.bpf.c"
 	{
 		__s64 rcp_zero = 0;
 		__s64 *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);

@@ -170,6 +170,19 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
+/* Zeros after the first NUL of a char[n], so equal strings are equal keys. */
+static __always_inline void rcp_zero_after_nul(char *s, unsigned n)
+{
+	int ended = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (ended)
+			s[i] = 0;
+		else if (!s[i])
+			ended = 1;
+	}
+}
+
 /* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
 static __always_inline void rcp_join(char *dst, const void *argv)
 {
@@ -256,10 +269,10 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/chown-by-probe.yaml"
 	rcp_key.k0 = ((__u64)(rcp_probe_idx));
-#line 260 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 273 "tests/golden/chown-by-probe.yaml.bpf.c"
 #line 15 "tests/golden/chown-by-probe.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u64)(ctx->user)));
-#line 263 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 276 "tests/golden/chown-by-probe.yaml.bpf.c"
 	{
 		struct rcp_minmax rcp_zero = {};
 		struct rcp_minmax *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);
@@ -292,10 +305,10 @@ int rcp_prog_1(struct rcp_record_1 *ctx)
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/chown-by-probe.yaml"
 	rcp_key.k0 = ((__u64)(rcp_probe_idx));
-#line 296 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 309 "tests/golden/chown-by-probe.yaml.bpf.c"
 #line 15 "tests/golden/chown-by-probe.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u64)(ctx->user)));
-#line 299 "tests/golden/chown-by-probe.yaml.bpf.c"
+#line 312 "tests/golden/chown-by-probe.yaml.bpf.c"
 	{
 		struct rcp_minmax rcp_zero = {};
 		struct rcp_minmax *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);

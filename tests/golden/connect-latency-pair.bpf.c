@@ -170,6 +170,19 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
+/* Zeros after the first NUL of a char[n], so equal strings are equal keys. */
+static __always_inline void rcp_zero_after_nul(char *s, unsigned n)
+{
+	int ended = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (ended)
+			s[i] = 0;
+		else if (!s[i])
+			ended = 1;
+	}
+}
+
 /* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
 static __always_inline void rcp_join(char *dst, const void *argv)
 {
@@ -337,18 +350,18 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 17 "tests/golden/connect-latency-pair.yaml"
 	if (!((__s64)((__s64)((__s64)((__s32)(ctx->oldstate)) == (__s64)((__s64)2LL)))))
 		return 0;
-#line 341 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 354 "tests/golden/connect-latency-pair.yaml.bpf.c"
 #line 17 "tests/golden/connect-latency-pair.yaml"
 	if (!((__s64)((__s64)((__s64)((__s32)(ctx->newstate)) == (__s64)((__s64)1LL)))))
 		return 0;
-#line 345 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 358 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	struct rcp_match rcp_match;
 	struct rcp_started rcp_started;
 
 	__builtin_memset(&rcp_match, 0, sizeof(rcp_match));
 #line 12 "tests/golden/connect-latency-pair.yaml"
 	rcp_match.m0 = ((__u64)((__u64)(ctx->skaddr)));
-#line 352 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 365 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	if (!rcp_pair_end(&rcp_match, &rcp_started))
 		return 0;
 	/* latency: what the end's expressions know, with the saved values */
@@ -360,20 +373,20 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 17 "tests/golden/connect-latency-pair.yaml"
 	if (!((__s64)((__s64)((__s64)(((rcp_t0 < 0) != (rcp_t1 < 0)) ? -(__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1)) : (__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1))) >= (__s64)(rcp_cfg.p0)))))
 		return 0;
-#line 364 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 377 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 18 "tests/golden/connect-latency-pair.yaml"
 	for (unsigned rcp_i = 0; rcp_i < 16; rcp_i++)
 	rcp_key.k0[rcp_i] = rcp_started.s0[rcp_i];
-#line 369 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 382 "tests/golden/connect-latency-pair.yaml.bpf.c"
 #line 18 "tests/golden/connect-latency-pair.yaml"
 	rcp_key.k1 = ((__u64)(rcp_started.s1));
-#line 372 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 385 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	__s64 rcp_t2 = (__s64)(rcp_latency);
 	__s64 rcp_t3 = (__s64)((__s64)1000LL);
 #line 19 "tests/golden/connect-latency-pair.yaml"
 	__s64 rcp_value = (__s64)((__s64)(((rcp_t2 < 0) != (rcp_t3 < 0)) ? -(__s64)((rcp_t2 < 0 ? -(__u64)rcp_t2 : (__u64)rcp_t2) / (rcp_t3 < 0 ? -(__u64)rcp_t3 : (__u64)rcp_t3)) : (__s64)((rcp_t2 < 0 ? -(__u64)rcp_t2 : (__u64)rcp_t2) / (rcp_t3 < 0 ? -(__u64)rcp_t3 : (__u64)rcp_t3))));
-#line 377 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 390 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_log2_slot(rcp_value);
 	{
 		__u64 rcp_zero = 0;
@@ -411,7 +424,7 @@ int rcp_prog_1(struct rcp_record_1 *ctx)
 #line 11 "tests/golden/connect-latency-pair.yaml"
 	if (!((__s64)((__s64)((__s64)((__s32)(ctx->newstate)) == (__s64)((__s64)2LL)))))
 		return 0;
-#line 415 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 428 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	struct rcp_match rcp_match;
 	struct rcp_started rcp_started;
 
@@ -419,13 +432,13 @@ int rcp_prog_1(struct rcp_record_1 *ctx)
 	__builtin_memset(&rcp_started, 0, sizeof(rcp_started));
 #line 12 "tests/golden/connect-latency-pair.yaml"
 	rcp_match.m0 = ((__u64)((__u64)(ctx->skaddr)));
-#line 423 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 436 "tests/golden/connect-latency-pair.yaml.bpf.c"
 #line 14 "tests/golden/connect-latency-pair.yaml"
 	bpf_get_current_comm(rcp_started.s0, 16);
-#line 426 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 439 "tests/golden/connect-latency-pair.yaml.bpf.c"
 #line 15 "tests/golden/connect-latency-pair.yaml"
 	rcp_started.s1 = ((__u64)((__u16)(ctx->dport)));
-#line 429 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 442 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	rcp_pair_start(&rcp_match, &rcp_started);
 
 	return 0;

@@ -170,6 +170,19 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
+/* Zeros after the first NUL of a char[n], so equal strings are equal keys. */
+static __always_inline void rcp_zero_after_nul(char *s, unsigned n)
+{
+	int ended = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (ended)
+			s[i] = 0;
+		else if (!s[i])
+			ended = 1;
+	}
+}
+
 /* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
 static __always_inline void rcp_join(char *dst, const void *argv)
 {
@@ -263,11 +276,11 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 11 "tests/golden/io-size-lhist.yaml"
 	if (!((__s64)((__s64)(((__s64)((__u64)((__u32)(ctx->bytes)) >= (__u64)(rcp_cfg.p0))) && ((__s64)((__s64)((__s64)((__u64)(ctx->sector))) > (__s64)(rcp_cfg.p1)))))))
 		return 0;
-#line 267 "tests/golden/io-size-lhist.yaml.bpf.c"
+#line 280 "tests/golden/io-size-lhist.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 14 "tests/golden/io-size-lhist.yaml"
 	__s64 rcp_value = (__s64)((__u64)((__u32)(ctx->bytes)));
-#line 271 "tests/golden/io-size-lhist.yaml.bpf.c"
+#line 284 "tests/golden/io-size-lhist.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_linear_slot(rcp_value, 0LL, 131072LL, 8192ULL);
 	{
 		__u64 rcp_zero = 0;

@@ -170,6 +170,19 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
+/* Zeros after the first NUL of a char[n], so equal strings are equal keys. */
+static __always_inline void rcp_zero_after_nul(char *s, unsigned n)
+{
+	int ended = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (ended)
+			s[i] = 0;
+		else if (!s[i])
+			ended = 1;
+	}
+}
+
 /* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
 static __always_inline void rcp_join(char *dst, const void *argv)
 {
@@ -256,11 +269,11 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 10 "tests/golden/read-errors-by-errno.yaml"
 	if (!((__s64)((__s64)((__s64)((__s64)(ctx->ret)) < (__s64)((__s64)0LL)))))
 		return 0;
-#line 260 "tests/golden/read-errors-by-errno.yaml.bpf.c"
+#line 273 "tests/golden/read-errors-by-errno.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 12 "tests/golden/read-errors-by-errno.yaml"
 	rcp_key.k0 = ((__s64)(-(__s64)((__s64)(ctx->ret))));
-#line 264 "tests/golden/read-errors-by-errno.yaml.bpf.c"
+#line 277 "tests/golden/read-errors-by-errno.yaml.bpf.c"
 	{
 		__u64 rcp_zero = 0;
 		__u64 *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);

@@ -170,6 +170,19 @@ static __always_inline int rcp_strneq(const char *a, const char *b, unsigned n)
 	return 1;
 }
 
+/* Zeros after the first NUL of a char[n], so equal strings are equal keys. */
+static __always_inline void rcp_zero_after_nul(char *s, unsigned n)
+{
+	int ended = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (ended)
+			s[i] = 0;
+		else if (!s[i])
+			ended = 1;
+	}
+}
+
 /* join(argv): the first 6 strings of a user array, 32 bytes each, NUL-padded. */
 static __always_inline void rcp_join(char *dst, const void *argv)
 {
@@ -260,17 +273,17 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 10 "tests/golden/read-size-hist.yaml"
 	if (!((__s64)((__s64)((__s64)((__s64)(ctx->ret)) >= (__s64)((__s64)0LL)))))
 		return 0;
-#line 264 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 277 "tests/golden/read-size-hist.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 11 "tests/golden/read-size-hist.yaml"
 	bpf_get_current_comm(rcp_key.k0, 16);
-#line 268 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 281 "tests/golden/read-size-hist.yaml.bpf.c"
 #line 11 "tests/golden/read-size-hist.yaml"
 	rcp_key.k1 = ((__u64)((__u32)(bpf_get_current_pid_tgid() >> 32)));
-#line 271 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 284 "tests/golden/read-size-hist.yaml.bpf.c"
 #line 14 "tests/golden/read-size-hist.yaml"
 	__s64 rcp_value = (__s64)((__s64)((__s64)(ctx->ret)));
-#line 274 "tests/golden/read-size-hist.yaml.bpf.c"
+#line 287 "tests/golden/read-size-hist.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_log2_slot(rcp_value);
 	{
 		__u64 rcp_zero = 0;

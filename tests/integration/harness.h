@@ -531,6 +531,28 @@ static inline long long report_max_where(const char *out, const char *map,
 }
 
 /*
+ * How many `@map[KEY]:` lines repeat an earlier one: a map prints each
+ * key once, so two lines alike mean two keys that differ in bytes the
+ * report does not show (junk after a string's NUL).
+ */
+static inline int report_repeated_keys(const char *out)
+{
+	int n = 0;
+
+	for (const char *l = out; l && *l; l = report_next_line(l)) {
+		const char *colon = strstr(l, "]: ");
+		const char *eol = strchr(l, '\n');
+
+		if (*l != '@' || !colon || (eol && colon > eol))
+			continue;
+		for (const char *m = out; m != l; m = report_next_line(m))
+			if (!strncmp(m, l, (size_t)(colon - l) + 3))
+				n++;
+	}
+	return n;
+}
+
+/*
  * Find a histogram's header line (exactly map_header, e.g. "@:" or
  * "@bytes[W]:") and return the first bucket line under it, or NULL.
  */

@@ -129,6 +129,7 @@ static void test_block_pairs_by_sector(void **state)
 	HASSERT_EQ(&f->rec, hproc_signal(&f->rec, SIGINT), 0);
 	HASSERT_EQ(&f->rec, hproc_wait(&f->rec, 30000), 0);
 	HASSERT_GE(&f->rec, report_max_where(strbuf_str(&f->rec.out), "@bytes", "W"), DIO_BYTES);
+	HASSERT_EQ(&f->rec, report_repeated_keys(strbuf_str(&f->rec.out)), 0);
 	free(rec_argv[2]);
 }
 

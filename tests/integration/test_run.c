@@ -111,6 +111,8 @@ static void test_harness_parsers(void **state)
 	assert_int_equal(report_bucket_total(out, "@:", &n), 1001);
 	assert_int_equal(n, 3);
 	assert_int_equal(report_bucket_total(out, "@x:", &n), -1);
+	assert_int_equal(report_repeated_keys(out), 0);
+	assert_int_equal(report_repeated_keys("@b[WS]: 1\n@b[W]: 2\n@b[WS]: 3\n@b[WS]: 4\n"), 3);
 }
 
 /* recipe run NAME -c "rcp-wl ARGS" [extra...]: exit code, output in *p. */
@@ -196,6 +198,7 @@ static void test_rwbs_bytes(void **state)
 	HASSERT_EQ(&f->rec, hproc_wait(&f->rec, 30000), 0);
 	HASSERT_GE(&f->rec, report_max_where(strbuf_str(&f->rec.out), "@bytes", "W"),
 		   DIO_BYTES);
+	HASSERT_EQ(&f->rec, report_repeated_keys(strbuf_str(&f->rec.out)), 0);
 	harness_assert_no_rcp_progs(baseline, "run and SIGINT");
 }
 
@@ -386,6 +389,13 @@ static int check_good(const char *path, const struct stat *st, int type, struct 
 	if (rc != 0)
 		strbuf_addf(&good_fails, "%s: exit code %d\n%s\n", path, rc, strbuf_str(&p.err));
 	hproc_free(&p);
+	/* and in words: every section of every shipped shape */
+	argv[1] = "show";
+	rc = hproc_run(&p, argv, 30000);
+	if (rc != 0 || !strstr(strbuf_str(&p.out), "\nReproduces ") || p.err.len)
+		strbuf_addf(&good_fails, "%s: show: exit code %d\n%s\n", path, rc,
+			    strbuf_str(&p.err));
+	hproc_free(&p);
 	return 0;
 }
 
@@ -405,7 +415,7 @@ static void test_check_recipes(void **state)
 	if (!good_count)
 		fail_msg("no recipes/**/*.yaml found");
 	if (good_fails.len)
-		fail_msg("recipe check failed on shipped recipes:\n%s", strbuf_str(&good_fails));
+		fail_msg("recipe check or show failed on shipped recipes:\n%s", strbuf_str(&good_fails));
 	harness_assert_no_rcp_progs(baseline, "recipe check");
 	print_message("checked %d shipped recipes\n", good_count);
 }

@@ -361,7 +361,8 @@ static void test_str_call(void **state)
 		"bpf_probe_read_kernel_str(key.path, 16, (const void *)((__u64)(ctx->kname)));\n");
 	free(s);
 	s = store("args.rwbs", &rq_issue, "key.rwbs", 8);
-	assert_string_equal(s, "bpf_probe_read_kernel(key.rwbs, 8, &ctx->rwbs);\n");
+	assert_string_equal(s, "bpf_probe_read_kernel(key.rwbs, 8, &ctx->rwbs);\n"
+			       "rcp_zero_after_nul(key.rwbs, 8);\n");
 	free(s);
 	s = store("args.cmd", &rq_issue, "key.cmd", 32);
 	assert_string_equal(s,
@@ -376,6 +377,7 @@ static void test_string_compare(void **state)
 	assert_string_equal(s,
 		"char rcp_t0[8] = {};\n"
 		"bpf_probe_read_kernel(rcp_t0, 8, &ctx->rwbs);\n"
+		"rcp_zero_after_nul(rcp_t0, 8);\n"
 		"char rcp_t1[8] = { 87 };\n"
 		"|((__s64)((__s64)rcp_strneq(rcp_t0, rcp_t1, 8)))");
 	free(s);
@@ -384,8 +386,10 @@ static void test_string_compare(void **state)
 	assert_string_equal(s,
 		"char rcp_t0[16] = {};\n"
 		"bpf_probe_read_kernel(rcp_t0, 8, &ctx->rwbs);\n"
+		"rcp_zero_after_nul(rcp_t0, 8);\n"
 		"char rcp_t1[16] = {};\n"
 		"bpf_probe_read_kernel(rcp_t1, 16, &ctx->comm);\n"
+		"rcp_zero_after_nul(rcp_t1, 16);\n"
 		"|((__s64)((__s64)!rcp_strneq(rcp_t0, rcp_t1, 16)))");
 	free(s);
 	assert_type("comm == \"bash\" && pid != 1", &exit_read, EXPR_USE_FILTER, "s64");
