@@ -909,7 +909,8 @@ static int check_field(struct expr *e, const struct expr_env *env, struct diag_l
 	case FIELD_INT:
 		if (fi.size != 1 && fi.size != 2 && fi.size != 4 && fi.size != 8)
 			goto other;
-		e->type = (struct expr_type){ TY_INT, fi.size, fi.is_signed, false };
+		/* `user`: which memory str() reads when the integer is an address */
+		e->type = (struct expr_type){ TY_INT, fi.size, fi.is_signed, fi.user_ptr };
 		break;
 	case FIELD_CHAR_ARRAY:
 		if (!fi.size || fi.size > STR_MAX)
@@ -924,6 +925,7 @@ static int check_field(struct expr *e, const struct expr_env *env, struct diag_l
 		break;
 	case FIELD_USDT_ARG:
 		e->type = type_s64;
+		e->type.user = fi.user_ptr;
 		break;
 	case FIELD_BYTES:
 		if (fi.size != 4 && fi.size != 16)
@@ -1250,7 +1252,8 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 	if (ret)
 		return ret;
 	ptr = e->args[0];
-	if (ptr->type.kind != TY_PTR) {
+	/* an address in a 64-bit integer (a uprobe's arg0), as bpftrace's str() takes */
+	if (ptr->type.kind != TY_PTR && !(ptr->type.kind == TY_INT && ptr->type.size == 8)) {
 		expr_type_name(&ptr->type, tn, sizeof(tn));
 		err_at(d, &ptr->src, ptr->off, "str() needs a pointer, got %s", tn);
 		if (ptr->type.kind == TY_STR)

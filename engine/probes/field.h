@@ -34,7 +34,11 @@ struct field_info {
 	unsigned offset;	/* byte offset in the context record */
 	unsigned size;		/* bytes; for FIELD_CHAR_ARRAY the array length */
 	bool is_signed;		/* FIELD_INT */
-	bool user_ptr;		/* FIELD_PTR: points into user memory (syscall arguments) */
+	/*
+	 * FIELD_PTR: points into user memory (syscall arguments). An 8-byte
+	 * integer: str() of it reads user memory (uprobe and usdt args).
+	 */
+	bool user_ptr;
 };
 
 #endif

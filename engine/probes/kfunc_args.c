@@ -282,7 +282,7 @@ int kfunc_proto_get(const char *func, bool rawtp, struct kfunc_proto **out)
 	return 0;
 }
 
-struct kfunc_proto *kfunc_proto_untyped(unsigned nargs)
+struct kfunc_proto *kfunc_proto_untyped(unsigned nargs, bool user)
 {
 	struct kfunc_proto *p = xcalloc(1, sizeof(*p));
 
@@ -290,14 +290,14 @@ struct kfunc_proto *kfunc_proto_untyped(unsigned nargs)
 	for (unsigned i = 0; i < nargs; i++)
 		p->args[i] = (struct kfunc_arg){
 			.name = xstrdup(""), .ctype = xstrdup("u64"), .kind = FIELD_INT,
-			.size = 8, .slot = i, .nslots = 1,
+			.size = 8, .slot = i, .nslots = 1, .user_ptr = user,
 		};
 	p->nargs = nargs;
 	p->nslots = nargs;
 	p->has_ret = true;
 	p->ret = (struct kfunc_arg){
 		.name = xstrdup("retval"), .ctype = xstrdup("long"), .kind = FIELD_INT,
-		.size = 8, .is_signed = true, .slot = nargs, .nslots = 1,
+		.size = 8, .is_signed = true, .slot = nargs, .nslots = 1, .user_ptr = user,
 	};
 	return p;
 }

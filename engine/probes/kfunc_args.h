@@ -31,7 +31,7 @@ struct kfunc_arg {
 	enum field_kind kind;	/* FIELD_INT, FIELD_PTR or FIELD_OTHER */
 	unsigned size;		/* bytes */
 	bool is_signed;
-	bool user_ptr;		/* a pointer BTF tags __user */
+	bool user_ptr;		/* a pointer BTF tags __user, or a user program's arg */
 	unsigned slot;		/* first 8-byte argument slot it occupies */
 	unsigned nslots;	/* a struct passed by value may take two */
 };
@@ -61,9 +61,10 @@ void kfunc_proto_free(struct kfunc_proto *p);
 
 /*
  * A prototype for a function BTF does not know: `nargs` u64 args and a
- * `long` return value, what bpftrace offers for such a kprobe.
+ * `long` return value, what bpftrace offers for such a kprobe. With
+ * `user`, str() reads them as user addresses (a user program's args).
  */
-struct kfunc_proto *kfunc_proto_untyped(unsigned nargs);
+struct kfunc_proto *kfunc_proto_untyped(unsigned nargs, bool user);
 
 /* Byte offset of member `reg` ("di", "ax") in the kernel's struct pt_regs. */
 int kfunc_pt_regs_offset(const char *reg, unsigned *offset);

@@ -51,7 +51,7 @@ static int load_layout(struct attach_point *ap, struct kp_layout **out)
 		struct kfunc_proto *proto;
 
 		if (kfunc_proto_get(ap->target, false, &proto))
-			proto = kfunc_proto_untyped(KFUNC_REG_ARGS);
+			proto = kfunc_proto_untyped(KFUNC_REG_ARGS, false);
 		l = xcalloc(1, sizeof(*l));
 		l->typed = proto;
 		if (is_ret(ap->provider)) {

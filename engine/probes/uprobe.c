@@ -60,7 +60,7 @@ static void up_free_layout(void *layout)
 /* The args of a point: six untyped registers, or only retval for a uretprobe. */
 static struct kfunc_proto *make_proto(bool ret)
 {
-	struct kfunc_proto *p = kfunc_proto_untyped(ret ? 0 : KFUNC_REG_ARGS);
+	struct kfunc_proto *p = kfunc_proto_untyped(ret ? 0 : KFUNC_REG_ARGS, true);
 
 	p->has_ret = ret;
 	p->ret.slot = KFUNC_RET_SLOT;

@@ -225,6 +225,7 @@ static int usdt_field(struct attach_point *ap, const char *name,
 				.offset = i,
 				.size = 8,
 				.is_signed = true,
+				.user_ptr = true,
 			};
 			return 0;
 		}

@@ -13,6 +13,8 @@
  * - Starts that never end, in a start map of 64: evicted + pending ==
  *   calls, exactly, and the text report warns of the evictions.
  * - A print recipe at the end: one line per sleep with the saved comm.
+ * - Uprobes at both ends: getent's one getaddrinfo() printed with the
+ *   host name saved at its entry.
  *
  * Needs root (each case skips otherwise); `make integration` sets
  * RECIPE_BIN, RECIPE_WORKLOAD and RECIPE_SRCDIR.
@@ -184,6 +186,27 @@ static void test_print_at_end(void **state)
 	free(recipe);
 }
 
+/*
+ * Uprobes at both ends: one getaddrinfo() by getent, printed at its
+ * return with the host name its entry saved (str() of a uprobe's arg0).
+ */
+static void test_uprobe_pair(void **state)
+{
+	struct fixture *f = *state;
+	char *argv[] = { harness_paths.recipe, "run", "net/gethost-latency", "-c",
+			 "getent ahosts localhost", NULL };
+	const char *out, *line;
+
+	HARNESS_REQUIRE_ROOT();
+	HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 0);
+	out = strbuf_str(&f->rec.out);
+	/* getent's own lines first, then exactly one of ours */
+	line = strstr(out, " getent ");
+	HASSERT(&f->rec, line != NULL);
+	HASSERT(&f->rec, strstr(line + 1, " getent ") == NULL);
+	HASSERT(&f->rec, strstr(line, " ms  localhost\n") != NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +216,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_block_pairs_by_sector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_evictions_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_at_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uprobe_pair, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/pair", tests, NULL, NULL);
