@@ -16,11 +16,19 @@
  * ru_maxrss, the largest of it and the children it waited for (clang,
  * for a cold recipe).
  *
+ * With -l READS, once the tracer is ready this process makes READS
+ * read(2)s of one byte from /dev/zero, then sends SIGINT at once:
+ * read_ns is the time per read under that tracer (the cost a traced
+ * system call pays). Without an ARGV it only makes the reads: the
+ * untraced floor.
+ *
  * Prints one line: ok=1 ready_ms=... report_ms=... exit_ms=... hwm_kb=...
- * maxrss_kb=... status=...  (ok=0 and a reason= on failure, exit 1).
+ * maxrss_kb=... status=... [read_ns=...]  (ok=0 and a reason= on failure,
+ * exit 1).
  *
  * Usage: readytime -r READY [-w WAIT_MS] [-d DURATION_MS] [-t TIMEOUT_MS]
- *                  [-o OUTFILE] -- ARGV...
+ *                  [-l READS] [-o OUTFILE] -- ARGV...
+ *        readytime -l READS
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -88,8 +96,31 @@ static long vm_hwm_kb(pid_t pid)
 static void usage(void)
 {
 	fprintf(stderr, "usage: readytime -r READY [-w WAIT_MS] [-d DURATION_MS] "
-		"[-t TIMEOUT_MS] [-o OUTFILE] -- ARGV...\n");
+		"[-t TIMEOUT_MS] [-l READS] [-o OUTFILE] -- ARGV...\n"
+		"       readytime -l READS\n");
 	exit(2);
+}
+
+/* ns per read(2) of one byte from /dev/zero, over `reads` of them. */
+static double read_loop_ns(long reads)
+{
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	double t;
+	char c;
+
+	if (fd < 0) {
+		perror("/dev/zero");
+		exit(1);
+	}
+	t = now_ms();
+	for (long i = 0; i < reads; i++)
+		if (read(fd, &c, 1) != 1) {
+			perror("read");
+			exit(1);
+		}
+	t = now_ms() - t;
+	close(fd);
+	return t * 1e6 / (double)reads;
 }
 
 int main(int argc, char **argv)
@@ -102,11 +133,13 @@ int main(int argc, char **argv)
 	struct out both = { 0 };
 	struct rusage ru = { 0 };
 	size_t ready_len = 0;	/* output length when ready was seen */
-	long hwm = -1;
+	long hwm = -1, reads = 0;
+	double read_ns = -1;
 	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "+r:w:d:t:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "+r:w:d:t:o:l:")) != -1) {
 		switch (opt) {
+		case 'l': reads = atol(optarg); break;
 		case 'r': ready = optarg; break;
 		case 'w': wait_ms = atof(optarg); break;
 		case 'd': duration_ms = atof(optarg); break;
@@ -114,6 +147,10 @@ int main(int argc, char **argv)
 		case 'o': outfile = optarg; break;
 		default: usage();
 		}
+	}
+	if (reads > 0 && !ready && optind >= argc) {
+		printf("ok=1 read_ns=%.1f\n", read_loop_ns(reads));
+		return 0;
 	}
 	if (!ready || optind >= argc)
 		usage();
@@ -158,6 +195,12 @@ int main(int argc, char **argv)
 
 			if (kb > hwm)
 				hwm = kb;
+		}
+		if (t_ready >= 0 && reads > 0 && read_ns < 0) {
+			read_ns = read_loop_ns(reads);
+			t_end = now_ms();
+			kill(pid, SIGINT);
+			signalled = 1;
 		}
 		if (t_ready >= 0 && duration_ms < 0 && !signalled && t - t_ready >= wait_ms) {
 			t_end = now_ms();
@@ -216,9 +259,12 @@ int main(int argc, char **argv)
 		       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 		return 1;
 	}
-	printf("ok=1 ready_ms=%.1f report_ms=%.1f exit_ms=%.1f hwm_kb=%ld maxrss_kb=%ld status=%d\n",
+	printf("ok=1 ready_ms=%.1f report_ms=%.1f exit_ms=%.1f hwm_kb=%ld maxrss_kb=%ld status=%d",
 	       t_ready - t0, t_report < 0 ? -1 : t_report - t_end, t_exit - t_end,
 	       hwm, ru.ru_maxrss,
 	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	if (read_ns >= 0)
+		printf(" read_ns=%.1f", read_ns);
+	putchar('\n');
 	return 0;
 }

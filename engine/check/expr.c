@@ -1252,14 +1252,18 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 	if (ret)
 		return ret;
 	ptr = e->args[0];
-	/* an address in a 64-bit integer (a uprobe's arg0), as bpftrace's str() takes */
-	if (ptr->type.kind != TY_PTR && !(ptr->type.kind == TY_INT && ptr->type.size == 8)) {
+	/*
+	 * Or a user program's 64-bit arg (a uprobe's arg0), untyped but
+	 * an address as often as not, as bpftrace's str(arg0) takes it.
+	 */
+	if (ptr->type.kind != TY_PTR &&
+	    !(ptr->type.kind == TY_INT && ptr->type.size == 8 && ptr->type.user)) {
 		expr_type_name(&ptr->type, tn, sizeof(tn));
 		err_at(d, &ptr->src, ptr->off, "str() needs a pointer, got %s", tn);
 		if (ptr->type.kind == TY_STR)
 			diag_hint(d, "this is already a string; use it without str()");
 		else
-			diag_hint(d, "str() reads the string a pointer field points to, e.g. str(args.filename)");
+			diag_hint(d, "str() reads the string a pointer field points to, e.g. str(args.filename), or a uprobe's str(args.arg0)");
 		return -EINVAL;
 	}
 	e->maxlen = STR_DEFAULT;

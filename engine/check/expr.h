@@ -14,7 +14,7 @@
  *                (C precedence), parentheses
  *   casts        (u8) (u16) (u32) (u64) (s8) (s16) (s32) (s64)
  *   calls        str(ptr) str(ptr, maxlen)   user or kernel string by pointer
- *                                           (or by a 64-bit integer: uprobe args)
+ *                                           (or by a uprobe's or usdt's 64-bit arg)
  *                kstack(depth) ustack(depth)  stack traces, as map keys
  *                syscall_name(id) errno_name(n) majmin(dev) ksym(addr)
  *                ntop(addr) ntop(af, addr)  an IPv4 or IPv6 address

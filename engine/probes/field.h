@@ -36,7 +36,7 @@ struct field_info {
 	bool is_signed;		/* FIELD_INT */
 	/*
 	 * FIELD_PTR: points into user memory (syscall arguments). An 8-byte
-	 * integer: str() of it reads user memory (uprobe and usdt args).
+	 * integer: a user program's arg, which str() may read as an address.
 	 */
 	bool user_ptr;
 };
