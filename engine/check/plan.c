@@ -26,11 +26,13 @@
 #define MAX_KEY_SIZE 256
 #define DEFAULT_RINGBUF_BYTES (1u << 20)
 /*
- * An end program holds the key, the match and a copy of the saved
- * values on the stack at once: these bounds keep the three in 512 bytes.
+ * An end program holds the key and the match on the stack (its copy of
+ * the saved values is in a per-CPU array): 256 + 64 bytes at most,
+ * leaving room for the expressions' temporaries in 512. A start holds
+ * the match and the saved values.
  */
 #define MAX_MATCH_SIZE 64
-#define MAX_STARTED_SIZE 104
+#define MAX_STARTED_SIZE 256
 #define STARTED_TS_SIZE 8		/* struct rcp_started begins with the start's time */
 #define NAMED_LVALUE_MAX 32
 
@@ -161,6 +163,11 @@ static void build_params(struct plan *p, const struct plan_opts *opts,
 		if (!text_is_identifier(rp->name)) {
 			diag_err(d, &at, "param name '%s' is not an identifier", rp->name);
 			diag_hint(d, "use letters, digits and '_', starting with a letter");
+		} else if (expr_is_builtin(rp->name) || !strcmp(rp->name, "args") ||
+			   (r->start && !strcmp(rp->name, "latency"))) {
+			/* the builtin would win, and the param would never be read */
+			diag_err(d, &at, "param name '%s' is taken by a builtin", rp->name);
+			diag_hint(d, "give the param a name of its own, e.g. min_%s", rp->name);
 		}
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(r->params[j].name, rp->name))
@@ -628,7 +635,7 @@ static void build_named(struct plan_private *pp)
 		return;
 	add_named(pp, "latency", &ns, true, "rcp_latency");
 	for (unsigned i = 0; i < p->pair->nsaved; i++) {
-		snprintf(lvalue, sizeof(lvalue), "rcp_started.s%u", i);
+		snprintf(lvalue, sizeof(lvalue), "rcp_started->s%u", i);
 		add_named(pp, p->pair->saved[i].name, &p->pair->saved[i].type, true, lvalue);
 	}
 }
@@ -783,6 +790,13 @@ static int check_point(struct plan_private *pp, size_t i, struct diag_list *d)
 		if (err && !p->rf->r->match)
 			diag_hint(d, "without a match: of its own, the end (%s) evaluates start.match too",
 				  p->points[i].display);
+		for (unsigned k = 0; k < p->pair->nmatch && !err; k++)
+			if (expr_uses_start(p->pair->end_match[k].expr)) {
+				struct diag_at at = at_path(p, p->pair->end_match[k].path);
+
+				err = diag_err(d, &at, "the end's match finds its start, so it cannot use latency or a saved value");
+				diag_hint(d, "match on what the end event itself shows, e.g. tid or args.FIELD");
+			}
 	}
 	if (!err)
 		err = check_members(p, p->keys, p->nkeys, &env, EXPR_USE_KEY, i, 0, "key", d);

@@ -279,7 +279,7 @@ static void report(struct diag_list *d, char *out, size_t outlen,
 {
 	struct clang_msg *v = NULL;
 	size_t n = 0, nerr = 0;
-	bool failed = !WIFEXITED(status) || WEXITSTATUS(status);
+	bool failed = !WIFEXITED(status) || WEXITSTATUS(status), stack_said = false;
 	char *saveptr = NULL, *copy = xstrndup(out, outlen);
 
 	for (char *l = strtok_r(copy, "\n", &saveptr); l; l = strtok_r(NULL, "\n", &saveptr)) {
@@ -294,8 +294,23 @@ static void report(struct diag_list *d, char *out, size_t outlen,
 			continue;
 		if (failed && nerr && v[i].sev != DIAG_ERROR)
 			continue;
+		/*
+		 * The BPF backend says this once per offending function, at
+		 * the generated C: say it once, in the recipe's terms.
+		 */
+		if (stack_said && strstr(v[i].msg, "too many errors emitted"))
+			continue;
+		if (strstr(v[i].msg, "BPF stack limit of 512 bytes")) {
+			if (!stack_said)
+				diag_err(d, NULL, "the recipe needs more than the 512 bytes of BPF stack a program has: "
+					 "its string keys and the strings its expressions build or compare are too large together");
+			stack_said = true;
+			continue;
+		}
 		add_msg(d, &v[i]);
 	}
+	if (stack_said)
+		diag_hint(d, "shorten strings with str(ptr, maxlen), use fewer string keys, or compare fewer strings in the filter");
 	if (WIFSIGNALED(status)) {
 		diag_err(d, NULL, "clang was killed by signal %d (%s)",
 			 WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -304,7 +319,7 @@ static void report(struct diag_list *d, char *out, size_t outlen,
 			 WEXITSTATUS(status), outlen ? ": " : "",
 			 outlen ? tail(out, outlen, 3) : "");
 	}
-	if (failed)
+	if (failed && !stack_said)
 		diag_hint(d, SHOW_C_HINT);
 	for (size_t i = 0; i < n; i++)
 		free(v[i].file);

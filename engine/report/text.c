@@ -132,7 +132,7 @@ int report_print_text(const struct report *r, FILE *fp)
 			    " map updates dropped: map full\n", r->dropped_keys);
 	if (r->evicted_starts)
 		strbuf_addf(&sb, "WARNING: %" PRIu64
-			    " start events evicted before their end: more were in flight than start.max_entries\n",
+			    " start events evicted before their end: the start map was full (start.max_entries)\n",
 			    r->evicted_starts);
 
 	errno = 0;

@@ -379,6 +379,11 @@ static uint64_t percpu_total(int fd, __u32 idx, bool clear)
 	return total;
 }
 
+/*
+ * Entries in a hash map, at most its capacity: a key deleted while we
+ * walk sends the walk back to the first bucket, so a busy map could
+ * otherwise be walked for ever.
+ */
 static uint64_t count_entries(const struct bpf_map *map)
 {
 	char *key = xcalloc(2, bpf_map__key_size(map));
@@ -386,7 +391,8 @@ static uint64_t count_entries(const struct bpf_map *map)
 	int fd = bpf_map__fd(map);
 	uint64_t n = 0;
 
-	for (int err = bpf_map_get_next_key(fd, NULL, next); !err;
+	for (int err = bpf_map_get_next_key(fd, NULL, next);
+	     !err && n < bpf_map__max_entries(map);
 	     err = bpf_map_get_next_key(fd, key, next)) {
 		memcpy(key, next, bpf_map__key_size(map));
 		n++;
@@ -400,7 +406,10 @@ static uint64_t count_entries(const struct bpf_map *map)
  * evicted before their end came: the starts that made an entry, less
  * those consumed and those waiting. The counters are never cleared, so
  * the three stay comparable; a report gets the evictions new since the
- * last one that cleared.
+ * last one that cleared. Read in this order while programs run, a start
+ * or an end racing the reads is counted twice, never missed, so the
+ * difference errs low and a report never warns of an eviction that did
+ * not happen.
  */
 static void count_starts(struct session *s, bool clear, struct report *r)
 {
@@ -411,9 +420,9 @@ static void count_starts(struct session *s, bool clear, struct report *r)
 	if (!counts || !starts)
 		return;
 	recorded = percpu_total(bpf_map__fd(counts), 0, false);
-	consumed = percpu_total(bpf_map__fd(counts), 1, false);
 	r->pending_starts = count_entries(starts);
-	/* a start that raced a consuming end made no entry of its own: never below 0 */
+	consumed = percpu_total(bpf_map__fd(counts), 1, false);
+	/* the races err low: never below 0 */
 	total = recorded > consumed + r->pending_starts ?
 		recorded - consumed - r->pending_starts : 0;
 	r->evicted_starts = total > s->evicted_reported ? total - s->evicted_reported : 0;

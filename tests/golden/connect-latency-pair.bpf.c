@@ -253,6 +253,14 @@ struct {
 	__type(value, struct rcp_started);
 } rcp_starts SEC(".maps");
 
+/* An end's copy of its start: off the 512-byte stack, which its key and expressions need. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rcp_started);
+} rcp_started_copy SEC(".maps");
+
 /*
  * [0] starts that made a new entry, [1] ends that consumed one. User
  * space derives the evicted starts: new - consumed - still waiting.
@@ -272,21 +280,29 @@ static __always_inline void rcp_pair_count(__u32 idx)
 		*n += 1;
 }
 
-/* Record a start; a repeated start of the same match restarts its clock. */
+/*
+ * Record a start. A repeated start of the same match restarts its clock
+ * in place: an update of an existing key would take a free node from
+ * the LRU first, evicting an unrelated start when the map is full.
+ */
 static __always_inline void rcp_pair_start(const struct rcp_match *m,
 					   struct rcp_started *v)
 {
+	struct rcp_started *old = bpf_map_lookup_elem(&rcp_starts, m);
+
 	v->rcp_ts = bpf_ktime_get_ns();
-	if (!bpf_map_update_elem(&rcp_starts, m, v, BPF_NOEXIST))
+	if (old)
+		__builtin_memcpy(old, v, sizeof(*v));
+	else if (!bpf_map_update_elem(&rcp_starts, m, v, BPF_NOEXIST))
 		rcp_pair_count(0);
-	else
-		bpf_map_update_elem(&rcp_starts, m, v, BPF_ANY);
 }
 
 /*
  * Take the start of m into *v and delete it. 1 when this end owns it:
  * of two ends racing for one start, only the one whose delete succeeds
- * goes on, so no interval is counted twice.
+ * goes on. (Two ends of one match at once, with a new start between
+ * the first's copy and delete, would still pair wrongly: a tid never
+ * ends twice at once, a block request's sector hardly.)
  */
 static __always_inline int rcp_pair_end(const struct rcp_match *m,
 					struct rcp_started *v)
@@ -350,22 +366,23 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 17 "tests/golden/connect-latency-pair.yaml"
 	if (!((__s64)((__s64)((__s64)((__s32)(ctx->oldstate)) == (__s64)((__s64)2LL)))))
 		return 0;
-#line 354 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 370 "tests/golden/connect-latency-pair.yaml.bpf.c"
 #line 17 "tests/golden/connect-latency-pair.yaml"
 	if (!((__s64)((__s64)((__s64)((__s32)(ctx->newstate)) == (__s64)((__s64)1LL)))))
 		return 0;
-#line 358 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 374 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	struct rcp_match rcp_match;
-	struct rcp_started rcp_started;
+	__u32 rcp_copy_idx = 0;
+	struct rcp_started *rcp_started = bpf_map_lookup_elem(&rcp_started_copy, &rcp_copy_idx);
 
 	__builtin_memset(&rcp_match, 0, sizeof(rcp_match));
 #line 12 "tests/golden/connect-latency-pair.yaml"
 	rcp_match.m0 = ((__u64)((__u64)(ctx->skaddr)));
-#line 365 "tests/golden/connect-latency-pair.yaml.bpf.c"
-	if (!rcp_pair_end(&rcp_match, &rcp_started))
+#line 382 "tests/golden/connect-latency-pair.yaml.bpf.c"
+	if (!rcp_started || !rcp_pair_end(&rcp_match, rcp_started))
 		return 0;
 	/* latency: what the end's expressions know, with the saved values */
-	__u64 rcp_latency = bpf_ktime_get_ns() - rcp_started.rcp_ts;
+	__u64 rcp_latency = bpf_ktime_get_ns() - rcp_started->rcp_ts;
 
 	(void)rcp_latency;
 	__s64 rcp_t0 = (__s64)(rcp_latency);
@@ -373,20 +390,20 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 17 "tests/golden/connect-latency-pair.yaml"
 	if (!((__s64)((__s64)((__s64)(((rcp_t0 < 0) != (rcp_t1 < 0)) ? -(__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1)) : (__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1))) >= (__s64)(rcp_cfg.p0)))))
 		return 0;
-#line 377 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 394 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
 #line 18 "tests/golden/connect-latency-pair.yaml"
 	for (unsigned rcp_i = 0; rcp_i < 16; rcp_i++)
-	rcp_key.k0[rcp_i] = rcp_started.s0[rcp_i];
-#line 382 "tests/golden/connect-latency-pair.yaml.bpf.c"
+	rcp_key.k0[rcp_i] = rcp_started->s0[rcp_i];
+#line 399 "tests/golden/connect-latency-pair.yaml.bpf.c"
 #line 18 "tests/golden/connect-latency-pair.yaml"
-	rcp_key.k1 = ((__u64)(rcp_started.s1));
-#line 385 "tests/golden/connect-latency-pair.yaml.bpf.c"
+	rcp_key.k1 = ((__u64)(rcp_started->s1));
+#line 402 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	__s64 rcp_t2 = (__s64)(rcp_latency);
 	__s64 rcp_t3 = (__s64)((__s64)1000LL);
 #line 19 "tests/golden/connect-latency-pair.yaml"
 	__s64 rcp_value = (__s64)((__s64)(((rcp_t2 < 0) != (rcp_t3 < 0)) ? -(__s64)((rcp_t2 < 0 ? -(__u64)rcp_t2 : (__u64)rcp_t2) / (rcp_t3 < 0 ? -(__u64)rcp_t3 : (__u64)rcp_t3)) : (__s64)((rcp_t2 < 0 ? -(__u64)rcp_t2 : (__u64)rcp_t2) / (rcp_t3 < 0 ? -(__u64)rcp_t3 : (__u64)rcp_t3))));
-#line 390 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 407 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_log2_slot(rcp_value);
 	{
 		__u64 rcp_zero = 0;
@@ -424,7 +441,7 @@ int rcp_prog_1(struct rcp_record_1 *ctx)
 #line 11 "tests/golden/connect-latency-pair.yaml"
 	if (!((__s64)((__s64)((__s64)((__s32)(ctx->newstate)) == (__s64)((__s64)2LL)))))
 		return 0;
-#line 428 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 445 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	struct rcp_match rcp_match;
 	struct rcp_started rcp_started;
 
@@ -432,13 +449,13 @@ int rcp_prog_1(struct rcp_record_1 *ctx)
 	__builtin_memset(&rcp_started, 0, sizeof(rcp_started));
 #line 12 "tests/golden/connect-latency-pair.yaml"
 	rcp_match.m0 = ((__u64)((__u64)(ctx->skaddr)));
-#line 436 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 453 "tests/golden/connect-latency-pair.yaml.bpf.c"
 #line 14 "tests/golden/connect-latency-pair.yaml"
 	bpf_get_current_comm(rcp_started.s0, 16);
-#line 439 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 456 "tests/golden/connect-latency-pair.yaml.bpf.c"
 #line 15 "tests/golden/connect-latency-pair.yaml"
 	rcp_started.s1 = ((__u64)((__u16)(ctx->dport)));
-#line 442 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 459 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	rcp_pair_start(&rcp_match, &rcp_started);
 
 	return 0;

@@ -186,6 +186,30 @@ static void test_compile_errors_located_by_line(void **state)
 	diag_list_release(&d);
 }
 
+/* Over the BPF stack: one error in the recipe's terms, not the backend's three. */
+static void test_stack_limit_said_once(void **state)
+{
+	static const char src[] = PRELUDE
+		"static __attribute__((noinline)) int use(volatile char *b, int n) { return b[n]; }\n"
+		"SEC(\"tracepoint\")\n"
+		"int p(void *ctx)\n"
+		"{\n"
+		"\tvolatile char a[600];\n"
+		"\treturn use(a, (int)(long)ctx & 511);\n"
+		"}\n"
+		"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+	struct diag_list d = DIAG_LIST_INIT;
+	void *obj = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(clang_compile(src, strlen(src), workdir, &obj, &len, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.v[0].msg, "more than the 512 bytes of BPF stack"));
+	assert_non_null(strstr(d.v[0].hint, "str(ptr, maxlen)"));
+	diag_list_release(&d);
+}
+
 static void test_compile_warning_on_success(void **state)
 {
 	struct diag_list d = DIAG_LIST_INIT;
@@ -398,6 +422,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_compile_good_is_bpf_elf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compile_errors_located_by_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stack_limit_said_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compile_warning_on_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compile_error_in_generated_prelude, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clang_not_found, setup, teardown),

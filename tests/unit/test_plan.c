@@ -481,10 +481,10 @@ static void test_pair_layout(void **state)
 		"start:\n"
 		"  probes: [tracepoint:syscalls:sys_enter_openat]\n"
 		"  match: [tid]\n"
-		"  save: [{name: path, value: \"str(args.filename, 128)\"}]\n"
+		"  save: [{name: path, value: \"str(args.filename, 256)\"}]\n"
 		"probes: [tracepoint:syscalls:sys_exit_openat]\n"
 		"aggregate: {type: count}\n", NULL,
-		7, 31, "the saved values would take 136 bytes", "shorten strings");
+		7, 31, "the saved values would take 264 bytes", "shorten strings");
 	done(&b);
 }
 

@@ -459,7 +459,7 @@ static void test_text_lost_dropped(void **state)
 		"@: 5\n"
 		"Lost 3 events\n"
 		"WARNING: 2 map updates dropped: map full\n"
-		"WARNING: 6 start events evicted before their end: more were in flight than start.max_entries\n");
+		"WARNING: 6 start events evicted before their end: the start map was full (start.max_entries)\n");
 
 	r = report_new();
 	r->lost = 7;
