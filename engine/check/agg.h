@@ -26,6 +26,12 @@ struct agg_kind {
 	bool needs_value;	/* aggregate.value is required */
 	bool bucketed;		/* the map key carries a bucket slot (hist, lhist) */
 	bool zero_when_empty;	/* a keyless map that saw nothing prints 0, as bpftrace's does */
+	/*
+	 * A later read less an earlier one is what came in between, so an
+	 * --interval report can be a difference and never delete a key a
+	 * program may be updating (min and max are not).
+	 */
+	bool additive;
 	const char *value_ctype;	/* map value type in generated C */
 	unsigned value_size;	/* bytes of one CPU's value */
 	const char *map_tmpl;	/* the map it updates, a path under templates/ */

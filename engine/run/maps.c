@@ -239,69 +239,232 @@ static void decode_entries(const struct plan *p, const struct maps_keys *mk,
 }
 
 /*
- * Read one entry: with `clear`, atomically take it out of the map
- * (BPF_MAP_LOOKUP_AND_DELETE_ELEM, per-CPU hashes since 5.14), so an
- * update between a read and a delete cannot be lost.
+ * Read one entry: with `take`, atomically take it out of the map
+ * (BPF_MAP_LOOKUP_AND_DELETE_ELEM, per-CPU hashes since 5.14).
  */
-static int take(int map_fd, const void *key, void *values, bool clear)
+static int read_entry(int map_fd, const void *key, void *values, bool take)
 {
-	return clear ? bpf_map_lookup_and_delete_elem(map_fd, key, values)
-		     : bpf_map_lookup_elem(map_fd, key, values);
+	return take ? bpf_map_lookup_and_delete_elem(map_fd, key, values)
+		    : bpf_map_lookup_elem(map_fd, key, values);
+}
+
+struct shown_entry {
+	unsigned char *key;		/* the whole key, bucket slot included */
+	struct report_value val;	/* folded over CPUs, as last shown */
+};
+
+struct maps_shown {
+	struct shown_entry *v;		/* sorted by key bytes */
+	size_t n;
+	unsigned key_size;
+};
+
+struct maps_shown *maps_shown_new(void)
+{
+	return xcalloc(1, sizeof(struct maps_shown));
+}
+
+static void shown_release(struct shown_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].key);
+	free(v);
+}
+
+void maps_shown_free(struct maps_shown *sh)
+{
+	if (!sh)
+		return;
+	shown_release(sh->v, sh->n);
+	free(sh);
+}
+
+static int cmp_shown(const void *a, const void *b, void *key_size)
+{
+	return memcmp(((const struct shown_entry *)a)->key,
+		      ((const struct shown_entry *)b)->key, *(const unsigned *)key_size);
+}
+
+static const struct report_value *shown_value(const struct maps_shown *sh, const void *key)
+{
+	size_t lo = 0, hi = sh->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(sh->v[mid].key, key, sh->key_size);
+
+		if (!c)
+			return &sh->v[mid].val;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* v less what was shown of it (additive kinds); true when nothing is new. */
+static bool less_shown(struct report_value *v, const struct report_value *shown)
+{
+	if (shown) {
+		v->value -= shown->value;
+		v->count -= shown->count;
+		v->sum -= shown->sum;
+	}
+	return !v->value && !v->count && !v->sum;
+}
+
+/* Every key of the map now, at most `budget` of them; nothing is deleted. */
+static unsigned char *all_keys(int map_fd, unsigned key_size, size_t budget, size_t *n)
+{
+	unsigned char *keys = NULL;
+	size_t cap = 0;
+
+	for (*n = 0; *n < budget; (*n)++) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			keys = xrealloc(keys, cap * key_size);
+		}
+		if (bpf_map_get_next_key(map_fd, *n ? keys + (*n - 1) * key_size : NULL,
+					 keys + *n * key_size))
+			break;
+	}
+	return keys;
+}
+
+struct reader {
+	const struct plan *p;
+	int map_fd, ncpu;
+	size_t stride;
+	unsigned char *values;		/* ncpu * stride bytes */
+	struct raw_entry *raw;		/* what the report shows */
+	size_t n, cap;
+};
+
+/* Fold one entry's per-CPU values; -1 when the key is gone. */
+static int fold_entry(struct reader *rd, const void *key, bool take, struct report_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (read_entry(rd->map_fd, key, rd->values, take))
+		return -1;
+	for (int c = 0; c < rd->ncpu; c++)
+		rd->p->agg->fold(out, rd->values + (size_t)c * rd->stride);
+	return 0;
+}
+
+static void add_raw(struct reader *rd, const unsigned char *key, const struct report_value *val)
+{
+	const struct plan *p = rd->p;
+	struct raw_entry *re;
+
+	if (rd->n == rd->cap) {
+		rd->cap = rd->cap ? rd->cap * 2 : 64;
+		rd->raw = xrealloc(rd->raw, rd->cap * sizeof(*rd->raw));
+	}
+	re = &rd->raw[rd->n++];
+	memset(re, 0, sizeof(*re));
+	re->key = xmalloc(p->key_size);
+	memcpy(re->key, key, p->key_size);
+	if (p->agg->bucketed) {
+		memcpy(&re->slot, key + p->slot_offset, 4);
+		memset(re->key + p->slot_offset, 0, 4);
+	}
+	re->val = *val;
+}
+
+/*
+ * Everything, or (with take) everything taken out of the map: the way
+ * for a first report, and for min and max, which cannot be differenced.
+ */
+static void read_whole(struct reader *rd, bool take)
+{
+	unsigned char *key = xcalloc(2, rd->p->key_size), *next = key + rd->p->key_size;
+	/* While taking, new keys may keep arriving: take at most a map's worth twice. */
+	size_t budget = 2 * (size_t)rd->p->max_entries;
+	void *prev = NULL;
+
+	/* Taken entries are gone, so taking always restarts from the first key. */
+	while (budget-- && !bpf_map_get_next_key(rd->map_fd, take ? NULL : prev, next)) {
+		struct report_value v;
+
+		memcpy(key, next, rd->p->key_size);
+		prev = key;
+		if (!fold_entry(rd, key, take, &v))
+			add_raw(rd, key, &v);
+	}
+	free(key);
+}
+
+/*
+ * What is new since `since`, keys left in place. With `clear` the read
+ * becomes what was shown, and keys with nothing new are deleted: the
+ * map holds only keys active since the last report, as when every key
+ * was deleted, but an active key is never deleted under a program.
+ */
+static void read_since(struct reader *rd, struct maps_shown *since, bool clear)
+{
+	const struct plan *p = rd->p;
+	size_t nkeys, nkept = 0;
+	unsigned char *keys = all_keys(rd->map_fd, p->key_size, p->max_entries, &nkeys);
+	struct shown_entry *kept = xcalloc(nkeys ? nkeys : 1, sizeof(*kept));
+
+	since->key_size = p->key_size;
+	for (size_t i = 0; i < nkeys; i++) {
+		const unsigned char *key = keys + i * p->key_size;
+		const struct report_value *shown = shown_value(since, key);
+		struct report_value now, fresh;
+
+		if (fold_entry(rd, key, false, &now))
+			continue;	/* deleted meanwhile */
+		fresh = now;
+		if (less_shown(&fresh, shown) && clear) {
+			/* idle: take it out; an update that raced the read shows now */
+			if (!fold_entry(rd, key, true, &fresh) && !less_shown(&fresh, shown))
+				add_raw(rd, key, &fresh);
+			continue;
+		}
+		if (fresh.value || fresh.count || fresh.sum)
+			add_raw(rd, key, &fresh);
+		if (clear) {
+			kept[nkept].key = xmalloc(p->key_size);
+			memcpy(kept[nkept].key, key, p->key_size);
+			kept[nkept++].val = now;
+		}
+	}
+	if (clear) {
+		qsort_r(kept, nkept, sizeof(*kept), cmp_shown, &since->key_size);
+		shown_release(since->v, since->n);
+		since->v = kept;
+		since->n = nkept;
+	} else {
+		free(kept);
+	}
+	free(keys);
 }
 
 int maps_read(const struct plan *p, int map_fd, const struct maps_keys *mk,
-	      bool clear, struct report *r, struct diag_list *d)
+	      struct maps_shown *since, bool clear, struct report *r,
+	      struct diag_list *d)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	size_t stride = (p->agg->value_size + 7) & ~(size_t)7;
-	unsigned char *key = xcalloc(1, p->key_size), *next = xcalloc(1, p->key_size);
-	unsigned char *values = NULL;
-	struct raw_entry *raw = NULL;
-	size_t n = 0, cap = 0;
-	/* While clearing, new keys may keep arriving: take at most a map's worth twice. */
-	size_t budget = 2 * (size_t)p->max_entries;
+	struct reader rd = { .p = p, .map_fd = map_fd, .ncpu = libbpf_num_possible_cpus() };
 	struct report_map *m;
-	void *prev = NULL;
 
-	if (ncpu < 1) {
-		free(key);
-		free(next);
-		return diag_err(d, NULL, "cannot count possible CPUs: %s", strerror(-ncpu));
-	}
-	values = xcalloc((size_t)ncpu, stride);
-	/* Taken entries are gone, so clearing always restarts from the first key. */
-	while (budget-- && !bpf_map_get_next_key(map_fd, clear ? NULL : prev, next)) {
-		struct raw_entry *re;
-
-		memcpy(key, next, p->key_size);
-		prev = key;
-		if (take(map_fd, key, values, clear))
-			continue;	/* deleted meanwhile */
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			raw = xrealloc(raw, cap * sizeof(*raw));
-		}
-		re = &raw[n++];
-		memset(re, 0, sizeof(*re));
-		re->key = xmalloc(p->key_size);
-		memcpy(re->key, key, p->key_size);
-		if (p->agg->bucketed) {
-			memcpy(&re->slot, key + p->slot_offset, 4);
-			memset(re->key + p->slot_offset, 0, 4);
-		}
-		for (int c = 0; c < ncpu; c++)
-			p->agg->fold(&re->val, values + (size_t)c * stride);
-	}
+	if (rd.ncpu < 1)
+		return diag_err(d, NULL, "cannot count possible CPUs: %s", strerror(-rd.ncpu));
+	rd.stride = (p->agg->value_size + 7) & ~(size_t)7;
+	rd.values = xcalloc((size_t)rd.ncpu, rd.stride);
+	if (since && p->agg->additive)
+		read_since(&rd, since, clear);
+	else
+		read_whole(&rd, clear);
 	m = report_add_map(r, p->map_name, p->agg->shape, p->nkeys);
 	m->lmin = p->lmin;
 	m->lmax = p->lmax;
 	m->lstep = p->lstep;
-	to_report(p, mk, raw, n, m);
-	for (size_t i = 0; i < n; i++)
-		free(raw[i].key);
-	free(raw);
-	free(values);
-	free(key);
-	free(next);
+	to_report(p, mk, rd.raw, rd.n, m);
+	for (size_t i = 0; i < rd.n; i++)
+		free(rd.raw[i].key);
+	free(rd.raw);
+	free(rd.values);
 	return 0;
 }

@@ -29,10 +29,25 @@ void maps_decode_key(const struct plan *p, const struct maps_keys *mk,
 		     const void *bytes, struct report_key_part *parts);
 
 /*
- * Append the map `map_fd` (laid out by p) to r as one report map. With
- * `clear`, delete every key read.
+ * What earlier --interval reports have shown of each key, so the next
+ * shows only what is new. For an additive aggregation (agg.h) the map
+ * keeps counting and a report is the difference: deleting a key under
+ * running programs would lose the updates made through pointers they
+ * took before the delete (about 1 in 6000 at a million events a second).
+ */
+struct maps_shown;
+struct maps_shown *maps_shown_new(void);
+void maps_shown_free(struct maps_shown *sh);
+
+/*
+ * Append the map `map_fd` (laid out by p) to r as one report map: all
+ * of it, or with `since` what is new since it. With `clear` (needs
+ * `since`) what is read counts as shown: an additive map's keys stay
+ * unless they saw nothing new (those are deleted, so the map holds only
+ * keys active since the last report), a min or max map's are deleted.
  */
 int maps_read(const struct plan *p, int map_fd, const struct maps_keys *mk,
-	      bool clear, struct report *r, struct diag_list *d);
+	      struct maps_shown *since, bool clear, struct report *r,
+	      struct diag_list *d);
 
 #endif

@@ -41,6 +41,7 @@ struct session {
 	int stack_fd;		/* the stack map, for stacks in events; -1 when none */
 	unsigned burst;		/* events handled by the current consume */
 	uint64_t evicted_reported;	/* evicted starts already in a report */
+	struct maps_shown *shown;	/* what --interval reports have shown */
 };
 
 /*
@@ -459,7 +460,9 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 		};
 
 		session_poll_events(s);
-		err = maps_read(s->plan, bpf_map__fd(map), &mk, clear, r, d);
+		if (clear && !s->shown)
+			s->shown = maps_shown_new();
+		err = maps_read(s->plan, bpf_map__fd(map), &mk, s->shown, clear, r, d);
 	}
 	if (!err) {
 		r->dropped_keys = percpu_total(bpf_map__fd(dropped), 0, clear);
@@ -537,6 +540,7 @@ void session_close(struct session *s, bool defer)
 	release_links(s, defer);
 	free(s->links.v);
 	ring_buffer__free(s->rings);
+	maps_shown_free(s->shown);
 	symbolizer_free(s->sym);
 	bpf_object__close(s->obj);
 	free(s);

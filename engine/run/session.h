@@ -52,8 +52,10 @@ void session_poll_events(struct session *s);
 /* Disable every event: nothing more is counted. Fast, idempotent. */
 void session_stop(struct session *s);
 /*
- * Read the map into a new report; with `clear`, delete what was read
- * (for --interval).
+ * Read the map into a new report. With `clear` (--interval), the next
+ * report shows only what is new after this one, exactly: additive
+ * aggregations report differences and keep their active keys (maps.h);
+ * a report after a clearing one, cleared or not, shows what came since.
  */
 int session_snapshot(struct session *s, bool clear, struct report **out,
 		     struct diag_list *d);
