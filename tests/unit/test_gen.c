@@ -21,27 +21,14 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "check/plan.h"
 #include "compile/clang.h"
 #include "compile/object.h"
 #include "gen.h"
 #include "load/recipe.h"
 #include "run/session.h"
-
-#define NEED_ROOT()							\
-	do {								\
-		if (geteuid() != 0) {					\
-			print_message("skipped: plans read tracefs and " \
-				      "loading BPF needs root\n");	\
-			skip();						\
-		}							\
-	} while (0)
-
-/* The required part, 3 lines: the line numbers below count from it. */
-#define HEAD \
-	"summary: s\n" \
-	"description: d\n" \
-	"origin: {id: a, tool: b, text: c}\n"
 
 static char cache_dir[] = "/tmp/test_gen.XXXXXX";
 

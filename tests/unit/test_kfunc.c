@@ -29,6 +29,8 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <bpf/btf.h>
 
 #include "btf_types.h"
@@ -39,11 +41,6 @@
 
 extern const struct provider provider_kprobe, provider_kretprobe,
 	provider_fentry, provider_fexit, provider_rawtracepoint;
-
-#define HEAD \
-	"summary: s\n" \
-	"description: d\n" \
-	"origin: {id: a, tool: b, text: c}\n"
 
 #define KWHY "no kprobes (faked)"
 #define FWHY "no fentry (faked)"

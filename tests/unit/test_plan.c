@@ -21,23 +21,10 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "check/plan.h"
 #include "load/recipe.h"
-
-#define NEED_ROOT()							\
-	do {								\
-		if (geteuid() != 0) {					\
-			print_message("skipped: plans read tracefs, "	\
-				      "which needs root\n");		\
-			skip();						\
-		}							\
-	} while (0)
-
-/* The required part, 3 lines: the line numbers below count from it. */
-#define HEAD \
-	"summary: s\n" \
-	"description: d\n" \
-	"origin: {id: a, tool: b, text: c}\n"
 
 static const struct plan_opts no_opts;
 
@@ -463,6 +450,20 @@ static void test_pair_layout(void **state)
 	assert_int_equal(pr->max_entries, 10240);
 	assert_int_equal(p->keys[0].type.kind, TY_STR);
 	assert_int_equal(p->keys[0].type.size, 16);
+	done(&b);
+
+	/* a saved value keeps how it is shown: a syscall's name */
+	p = build_ok(&b, HEAD
+		"start:\n"
+		"  probes: [tracepoint:raw_syscalls:sys_enter]\n"
+		"  match: [tid]\n"
+		"  save: [{name: call, value: syscall_name(args.id)}]\n"
+		"probes: [tracepoint:raw_syscalls:sys_exit]\n"
+		"key: [call]\n"
+		"aggregate: {type: hist, value: latency}\n", NULL);
+	assert_int_equal(p->keys[0].type.kind, TY_INT);
+	assert_int_equal(p->keys[0].type.display, DISP_SYSCALL);
+	assert_int_equal(p->pair->saved[0].offset, 8);
 	done(&b);
 
 	/* a string at one end, a number at the other */

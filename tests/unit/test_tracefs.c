@@ -30,19 +30,12 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "diag.h"
 #include "probes/tracefs.h"
 
 #define TRACEFS_MAGIC_ 0x74726163
-
-#define NEED_ROOT()							\
-	do {								\
-		if (geteuid() != 0) {					\
-			print_message("skipped: needs root to mount and " \
-				      "read tracefs\n");		\
-			skip();						\
-		}							\
-	} while (0)
 
 static const char *self_exe;
 
