@@ -86,6 +86,8 @@ struct expr {
 	unsigned findex;	/* FIELD_USDT_ARG: the argument's position */
 	unsigned maxlen;	/* N_CALL str(): bytes read */
 	bool display_fn;	/* N_CALL of a display function: emits its argument */
+	bool first_fn;		/* N_CALL first(): is its argument `chosen` */
+	unsigned chosen;
 	bool strcmp;		/* N_BINARY ==/!= on strings */
 };
 
@@ -1211,11 +1213,49 @@ static int check_stack_call(struct expr *e, unsigned b, struct diag_list *d)
 	return 0;
 }
 
+/*
+ * first(a, b, ...): the first argument this probe can evaluate, decided
+ * per attach point when the expression is checked, so one recipe can
+ * name a value that different probes call differently
+ * (first(args.pid, args.prev_pid)). An argument that does not check is
+ * skipped quietly; when none does, the last one's error is reported.
+ */
+static int check_first(struct expr *e, const struct expr_env *env, struct diag_list *d)
+{
+	if (!e->nargs) {
+		err_at(d, &e->src, e->off, "first() needs at least one argument");
+		diag_hint(d, "first(args.pid, args.prev_pid): the first of them this probe has");
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i + 1 < e->nargs; i++) {
+		struct diag_list quiet = DIAG_LIST_INIT;
+		int ret = check_node(e->args[i], env, &quiet);
+
+		diag_list_release(&quiet);
+		if (!ret) {
+			e->chosen = i;
+			break;
+		}
+		e->chosen = i + 1;
+	}
+	if (e->chosen == e->nargs - 1 && check_node(e->args[e->chosen], env, d)) {
+		diag_hint(d, "first() found none of its %u arguments usable on %s", e->nargs,
+			  env->probe_desc ? env->probe_desc : "this probe");
+		return -EINVAL;
+	}
+	e->first_fn = true;
+	e->type = e->args[e->chosen]->type;
+	return 0;
+}
+
 static int check_call(struct expr *e, const struct expr_env *env, struct diag_list *d)
 {
 	struct expr *ptr;
 	char tn[32];
 	int ret = 0;
+
+	if (!strcmp(e->name, "first"))
+		return check_first(e, env, d);
 
 	for (unsigned i = 0; i < sizeof(display_fns) / sizeof(display_fns[0]); i++)
 		if (!strcmp(e->name, display_fns[i].name))
@@ -1238,7 +1278,7 @@ static int check_call(struct expr *e, const struct expr_env *env, struct diag_li
 				return -EINVAL;
 			}
 		diag_hint(d, "functions: str(ptr[, maxlen]), join(argv), syscall_name(id), errno_name(n), "
-			  "majmin(dev), ksym(addr), usym(addr), ntop(addr), kstack(n), ustack(n)");
+			  "majmin(dev), ksym(addr), usym(addr), ntop(addr), kstack(n), ustack(n), first(a, b, ...)");
 		return -EINVAL;
 	}
 	if (e->nargs < 1 || e->nargs > 2) {
@@ -1289,6 +1329,8 @@ static int check_node(struct expr *e, const struct expr_env *env, struct diag_li
 	e->checked = false;
 	e->strcmp = false;
 	e->display_fn = false;
+	e->first_fn = false;
+	e->chosen = 0;
 	e->from_start = false;
 	memset(&e->type, 0, sizeof(e->type));
 
@@ -1440,6 +1482,8 @@ bool expr_uses_start(const struct expr *e)
 {
 	if (!e)
 		return false;
+	if (e->kind == N_CALL && e->first_fn)
+		return expr_uses_start(e->args[e->chosen]);
 	if (e->kind == N_IDENT && e->res == RES_NAMED && e->from_start)
 		return true;
 	if (expr_uses_start(e->kid[0]) || expr_uses_start(e->kid[1]))
@@ -1721,6 +1765,8 @@ static int emit_node(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 	case N_BINARY:
 		return emit_binary(e, ec, pre, out);
 	case N_CALL:
+		if (e->first_fn)
+			return emit_node(e->args[e->chosen], ec, pre, out);
 		if (e->res == RES_BUILTIN && is_stack_builtin(e->builtin)) {
 			if (!text_is_identifier(ec->ctx_var))
 				return -EINVAL;
@@ -1825,6 +1871,8 @@ int expr_emit_store_str(const struct expr *e, struct emit_ctx *ec,
 			return -EINVAL;
 		return 0;
 	case N_CALL:
+		if (e->first_fn)
+			return expr_emit_store_str(e->args[e->chosen], ec, dst, dst_size, pre);
 		if (e->display_fn && e->type.display == DISP_JOIN) {
 			ret = emit_node(e->args[0], ec, pre, &p);
 			if (!ret)

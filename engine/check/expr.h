@@ -20,6 +20,8 @@
  *                ntop(addr) ntop(af, addr)  an IPv4 or IPv6 address
  *                usym(addr)                 a user address, named
  *                join(argv)                 a user string array (execve's argv)
+ *                first(a, b, ...)           the first argument this probe can
+ *                                           evaluate (fields named differently)
  *                                             the integer, shown as a name
  *
  * Integer arithmetic is done in 64 bits, signed when either operand is

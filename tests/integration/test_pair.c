@@ -10,8 +10,8 @@
  * - 1000 reads: fs/read-latency counts exactly 1000 intervals.
  * - O_DIRECT writes: the bytes the issue saved, summed at completion
  *   (paired by device and sector, whatever CPU completes), reach 16 MiB.
- * - Run queue latency system-wide: 20 sleeps are 20 wakeups of the
- *   workload, each paired with the switch to it.
+ * - Run queue latency system-wide: 20 sleeps are exactly 20 waits started
+ *   by wakeups; spinners sharing a CPU wait, preempted, 100 times or more.
  * - Starts that never end, in a start map of 64: evicted + pending ==
  *   calls, exactly, and the text report warns of the evictions.
  * - --interval reports, read while the programs run, never warn of an
@@ -140,25 +140,38 @@ static void test_block_pairs_by_sector(void **state)
 }
 
 /*
- * Run queue latency, system-wide: the wakeup comes from a timer
- * interrupt (no pid to filter on), the end is the switch to the woken
- * thread. 20 sleeps are 20 wakeups of rcp-wl-sleep, each ended once.
+ * Run queue latency, system-wide: a wakeup comes from a timer interrupt
+ * (no pid to filter on), a preemption from the switch away from a
+ * runnable thread; the end is the switch back to it. 20 sleeps are
+ * exactly 20 waits that wakeups started; two spinners sharing one CPU
+ * for a second each wait, preempted, many times (none would be counted
+ * if preemption did not start a wait).
  */
-static void test_runq_wakeups(void **state)
+static void test_runq_wakeups_and_preemptions(void **state)
 {
 	struct fixture *f = *state;
 	char *rec_argv[] = { harness_paths.recipe, "run", NULL, "--duration", "600", NULL };
-	char *wl_argv[] = { harness_paths.workload, "sleep", "20", "10", NULL };
+	char *sleep_argv[] = { harness_paths.workload, "sleep", "20", "10", NULL };
+	char *spin_argv[] = { harness_paths.workload, "spin", "1000", NULL };
+	struct hproc spin2 = { 0 };
 
 	HARNESS_REQUIRE_ROOT();
 	rec_argv[2] = test_recipe("runq-by-wakee");
 	HASSERT_EQ(&f->rec, hproc_spawn(&f->rec, rec_argv, 0), 0);
 	HASSERT_EQ(&f->rec, hproc_wait_for(&f->rec, 2, "Attached ", HARNESS_ATTACH_TIMEOUT_MS), 0);
-	HASSERT_EQ(&f->wl, hproc_run(&f->wl, wl_argv, 60000), 0);
+	HASSERT_EQ(&f->wl, hproc_run(&f->wl, sleep_argv, 60000), 0);
+	hproc_free(&f->wl);
+	/* both pinned to CPU 0 */
+	HASSERT_EQ(&spin2, hproc_spawn(&spin2, spin_argv, 0), 0);
+	HASSERT_EQ(&f->wl, hproc_run(&f->wl, spin_argv, 60000), 0);
+	HASSERT_EQ(&spin2, hproc_wait(&spin2, 60000), 0);
+	hproc_free(&spin2);
 	HASSERT_EQ(&f->rec, hproc_signal(&f->rec, SIGINT), 0);
 	HASSERT_EQ(&f->rec, hproc_wait(&f->rec, 30000), 0);
 	HASSERT_EQ(&f->rec, report_bucket_total(strbuf_str(&f->rec.out),
-						"@usecs[rcp-wl-sleep]:", NULL), SLEEPS);
+						"@usecs[rcp-wl-sleep, 0]:", NULL), SLEEPS);
+	HASSERT_GE(&f->rec, report_bucket_total(strbuf_str(&f->rec.out),
+						"@usecs[rcp-wl-spin, 1]:", NULL), 100);
 	free(rec_argv[2]);
 }
 
@@ -285,7 +298,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_connects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_latency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_block_pairs_by_sector, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_runq_wakeups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runq_wakeups_and_preemptions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_evictions_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interval_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_at_end, setup, teardown),

@@ -559,6 +559,27 @@ static void test_conjuncts_and_start_values(void **state)
 	diag_list_release(&d);
 }
 
+/* first(): the first argument each probe can evaluate, chosen per probe. */
+static void test_first(void **state)
+{
+	char *s;
+
+	(void)state;
+	assert_type("first(args.bytes, args.ret)", &exit_read, EXPR_USE_VALUE, "s64");
+	assert_type("first(args.bytes, args.ret)", &rq_issue, EXPR_USE_VALUE, "u32");
+	s = emit("first(args.nope, args.ret, 7)", &exit_read, EXPR_USE_VALUE);
+	assert_non_null(strstr(s, "ctx->ret"));
+	assert_null(strstr(s, "7LL"));
+	free(s);
+	s = store("first(args.rwbs, comm)", &exit_read, "key.k0", 16);
+	assert_string_equal(s, "bpf_get_current_comm(key.k0, 16);\n");
+	free(s);
+	assert_error("first(args.nope, args.rett)", &exit_read, EXPR_USE_VALUE,
+		     "has no field 'rett'", 22, "first() found none of its 2 arguments");
+	assert_error("first()", &exit_read, EXPR_USE_VALUE,
+		     "first() needs at least one argument", 0, NULL);
+}
+
 static void test_long_literal_warns(void **state)
 {
 	struct diag_list d = DIAG_LIST_INIT;
@@ -787,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_signed_division),
 		cmocka_unit_test(test_recheck_and_uses_args),
 		cmocka_unit_test(test_conjuncts_and_start_values),
+		cmocka_unit_test(test_first),
 		cmocka_unit_test(test_long_literal_warns),
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_parse_errors),
