@@ -950,6 +950,18 @@ other:
 
 static int check_node(struct expr *e, const struct expr_env *env, struct diag_list *d);
 
+/*
+ * What a checked first() call stands for on this probe: the argument it
+ * chose. Every rule that looks at an argument's form (a field, a
+ * literal, comm) looks through it.
+ */
+static const struct expr *unwrap(const struct expr *e)
+{
+	while (e && e->kind == N_CALL && e->first_fn)
+		e = e->args[e->chosen];
+	return e;
+}
+
 /* An operand that must be an integer; pointers count as their u64 address. */
 static int need_int(const struct expr *k, const char *op, struct diag_list *d)
 {
@@ -960,7 +972,7 @@ static int need_int(const struct expr *k, const char *op, struct diag_list *d)
 	case TY_PTR:
 		return 0;
 	case TY_STR:
-		if (k->kind == N_STR)
+		if (unwrap(k)->kind == N_STR)
 			err_at(d, &k->src, k->off,
 			       "operand of '%s' is a string literal, expected an integer", op);
 		else {
@@ -997,8 +1009,9 @@ static int check_binary(struct expr *e, const struct expr_env *env, struct diag_
 	if ((e->op == T_EQ || e->op == T_NE) &&
 	    (a->type.kind == TY_STR || b->type.kind == TY_STR)) {
 		if (a->type.kind == TY_STR && b->type.kind == TY_STR) {
-			const struct expr *lit = a->kind == N_STR ? a : b->kind == N_STR ? b : NULL;
-			const struct expr *val = lit == a ? b : a;
+			const struct expr *ua = unwrap(a), *ub = unwrap(b);
+			const struct expr *lit = ua->kind == N_STR ? ua : ub->kind == N_STR ? ub : NULL;
+			const struct expr *val = lit == ua ? ub : ua;
 
 			/* Only a char[N] field may fill its buffer without a NUL. */
 			unsigned room = val->kind == N_FIELD && val->fkind == FIELD_CHAR_ARRAY ?
@@ -1234,6 +1247,8 @@ static int check_first(struct expr *e, const struct expr_env *env, struct diag_l
 		diag_list_release(&quiet);
 		if (!ret) {
 			e->chosen = i;
+			/* again, for its warnings */
+			check_node(e->args[i], env, d);
 			break;
 		}
 		e->chosen = i + 1;
@@ -1422,16 +1437,17 @@ int expr_check(struct expr *e, const struct expr_env *env, enum expr_use use,
 	case EXPR_USE_KEY:
 		what = "a key must be an integer, string or probe expression";
 		ok = e->type.kind == TY_INT || e->type.kind == TY_PROBE ||
-		     (e->type.kind == TY_STR && e->kind != N_STR);
+		     (e->type.kind == TY_STR && unwrap(e)->kind != N_STR);
 		break;
 	case EXPR_USE_MATCH:
 		what = "a match must be an integer, pointer or string expression";
 		ok = e->type.kind == TY_INT || e->type.kind == TY_PTR ||
-		     (e->type.kind == TY_STR && e->kind != N_STR);
+		     (e->type.kind == TY_STR && unwrap(e)->kind != N_STR);
 		break;
 	case EXPR_USE_SAVE:
+		/* a number may be constant: first(args.x, 0) on a probe without x */
 		what = "a saved value must be an integer, pointer, string or probe expression";
-		ok = e->type.kind != TY_BYTES && e->kind != N_STR && e->kind != N_INT;
+		ok = e->type.kind != TY_BYTES && unwrap(e)->kind != N_STR;
 		break;
 	default:
 		return -EINVAL;
@@ -1443,7 +1459,7 @@ int expr_check(struct expr *e, const struct expr_env *env, enum expr_use use,
 		return -EINVAL;
 	}
 	if (!ok) {
-		if (e->kind == N_STR)
+		if (unwrap(e)->kind == N_STR)
 			snprintf(tn, sizeof(tn), "a string literal");
 		else
 			expr_type_name(&e->type, tn, sizeof(tn));
@@ -1456,7 +1472,7 @@ int expr_check(struct expr *e, const struct expr_env *env, enum expr_use use,
 			diag_hint(d, "'probe' can only be used as a key");
 		else if (e->type.kind == TY_BYTES)
 			diag_hint(d, "a byte array is an address here: ntop(%s) shows it",
-				  e->kind == N_FIELD ? e->member : "...");
+				  unwrap(e)->kind == N_FIELD ? unwrap(e)->member : "...");
 		return -EINVAL;
 	}
 	mark_checked(e);
@@ -1776,7 +1792,7 @@ static int emit_node(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 		if (!e->display_fn)
 			return -EINVAL;
 		if (e->args[e->nargs - 1]->type.kind == TY_BYTES) {
-			const struct expr *a = e->args[e->nargs - 1];
+			const struct expr *a = unwrap(e->args[e->nargs - 1]);
 			unsigned t = ec->next_tmp++;
 
 			if (a->kind != N_FIELD || a->type.size != 4 || !text_is_identifier(a->member) ||
@@ -1889,7 +1905,7 @@ int expr_emit_store_str(const struct expr *e, struct emit_ctx *ec,
 		}
 		if (e->display_fn) {
 			/* ntop() of 16 bytes: copy the address as it is */
-			const struct expr *a = e->args[e->nargs - 1];
+			const struct expr *a = unwrap(e->args[e->nargs - 1]);
 
 			if (a->kind != N_FIELD || a->type.kind != TY_BYTES ||
 			    !text_is_identifier(a->member) || !text_is_identifier(ec->ctx_var))

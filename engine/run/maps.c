@@ -397,9 +397,11 @@ static void read_whole(struct reader *rd, bool take)
 
 /*
  * What is new since `since`, keys left in place. With `clear` the read
- * becomes what was shown, and keys with nothing new are deleted: the
- * map holds only keys active since the last report, as when every key
- * was deleted, but an active key is never deleted under a program.
+ * becomes what was shown, and keys that saw no event since the last
+ * report are deleted (a sum's cannot tell, and stay): the map holds the
+ * keys of the last two intervals, and an active key is never deleted
+ * under a program. An update racing the delete of an idle key can still
+ * be lost, through a pointer taken just before it.
  */
 static void read_since(struct reader *rd, struct maps_shown *since, bool clear)
 {
@@ -417,7 +419,8 @@ static void read_since(struct reader *rd, struct maps_shown *since, bool clear)
 		if (fold_entry(rd, key, false, &now))
 			continue;	/* deleted meanwhile */
 		fresh = now;
-		if (less_shown(&fresh, shown) && clear) {
+		/* a sum may come back to where it was while events still arrive */
+		if (less_shown(&fresh, shown) && clear && p->agg->type != AGG_SUM) {
 			/* idle: take it out; an update that raced the read shows now */
 			if (!fold_entry(rd, key, true, &fresh) && !less_shown(&fresh, shown))
 				add_raw(rd, key, &fresh);

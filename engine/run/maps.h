@@ -34,6 +34,8 @@ void maps_decode_key(const struct plan *p, const struct maps_keys *mk,
  * keeps counting and a report is the difference: deleting a key under
  * running programs would lose the updates made through pointers they
  * took before the delete (about 1 in 6000 at a million events a second).
+ * Keys idle for a whole interval are still deleted, so the map needs
+ * room for the keys of two intervals rather than one.
  */
 struct maps_shown;
 struct maps_shown *maps_shown_new(void);

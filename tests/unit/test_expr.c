@@ -578,6 +578,20 @@ static void test_first(void **state)
 		     "has no field 'rett'", 22, "first() found none of its 2 arguments");
 	assert_error("first()", &exit_read, EXPR_USE_VALUE,
 		     "first() needs at least one argument", 0, NULL);
+	/* the rules about an argument's form look through first() */
+	assert_error("first(\"x\")", &exit_read, EXPR_USE_KEY,
+		     "a key must be an integer, string or probe expression, got a string literal", 0, NULL);
+	{
+		struct diag_list d = DIAG_LIST_INIT;
+		/* rwbs is a char[8] field, which may hold 8 characters: no warning */
+		struct expr *e = compile("first(args.rwbs, comm) == \"01234567\"", &rq_issue,
+					 EXPR_USE_FILTER, &d);
+
+		assert_non_null(e);
+		assert_int_equal(d.n, 0);
+		expr_free(e);
+		diag_list_release(&d);
+	}
 }
 
 static void test_long_literal_warns(void **state)
