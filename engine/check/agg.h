@@ -32,6 +32,12 @@ struct agg_kind {
 	 * program may be updating (min and max are not).
 	 */
 	bool additive;
+	/*
+	 * Every event changes the value (or its count), so a key whose
+	 * value did not move saw no event: --interval may delete it. Not a
+	 * sum, which events can bring back to where it was.
+	 */
+	bool counts_events;
 	const char *value_ctype;	/* map value type in generated C */
 	unsigned value_size;	/* bytes of one CPU's value */
 	const char *map_tmpl;	/* the map it updates, a path under templates/ */

@@ -498,12 +498,10 @@ static struct expr *parse(struct plan_private *pp, const char *text,
 	return e;
 }
 
-/* Parse a list of expressions into plan_keys located at "WHERE[i]". */
-static struct plan_key *parse_list(struct plan_private *pp, char *const *texts,
-				   unsigned n, const char *where, struct diag_list *d)
+/* Parse a list of expressions into m[0..n), each located at "WHERE[i]". */
+static void parse_into(struct plan_private *pp, char *const *texts, unsigned n,
+		       const char *where, struct plan_key *m, struct diag_list *d)
 {
-	struct plan_key *m = xcalloc(n ? n : 1, sizeof(*m));
-
 	for (unsigned k = 0; k < n; k++) {
 		char path[32];
 
@@ -511,6 +509,14 @@ static struct plan_key *parse_list(struct plan_private *pp, char *const *texts,
 		m[k].expr = parse(pp, texts[k], path, d);
 		m[k].path = pp->origins[pp->norigins - 1].path;
 	}
+}
+
+static struct plan_key *parse_list(struct plan_private *pp, char *const *texts,
+				   unsigned n, const char *where, struct diag_list *d)
+{
+	struct plan_key *m = xcalloc(n ? n : 1, sizeof(*m));
+
+	parse_into(pp, texts, n, where, m, d);
 	return m;
 }
 
@@ -995,13 +1001,7 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 		p->keys[k].expr = parse(pp, trace_columns[k], "print.columns", d);
 		p->keys[k].path = pp->origins[pp->norigins - 1].path;
 	}
-	for (unsigned k = 0; k < nkeys; k++) {
-		char path[32];
-
-		snprintf(path, sizeof(path), r->print ? "print.args[%u]" : "key[%u]", k);
-		p->keys[ncols + k].expr = parse(pp, keys[k], path, d);
-		p->keys[ncols + k].path = pp->origins[pp->norigins - 1].path;
-	}
+	parse_into(pp, keys, nkeys, r->print ? "print.args" : "key", p->keys + ncols, d);
 	if (r->aggregate && r->aggregate->value)
 		p->value = parse(pp, r->aggregate->value, "aggregate.value", d);
 

@@ -415,18 +415,19 @@ static void read_since(struct reader *rd, struct maps_shown *since, bool clear)
 		const unsigned char *key = keys + i * p->key_size;
 		const struct report_value *shown = shown_value(since, key);
 		struct report_value now, fresh;
+		bool unchanged;
 
 		if (fold_entry(rd, key, false, &now))
 			continue;	/* deleted meanwhile */
 		fresh = now;
-		/* a sum may come back to where it was while events still arrive */
-		if (less_shown(&fresh, shown) && clear && p->agg->type != AGG_SUM) {
+		unchanged = less_shown(&fresh, shown);
+		if (unchanged && clear && p->agg->counts_events) {
 			/* idle: take it out; an update that raced the read shows now */
 			if (!fold_entry(rd, key, true, &fresh) && !less_shown(&fresh, shown))
 				add_raw(rd, key, &fresh);
 			continue;
 		}
-		if (fresh.value || fresh.count || fresh.sum)
+		if (!unchanged)
 			add_raw(rd, key, &fresh);
 		if (clear) {
 			kept[nkept].key = xmalloc(p->key_size);
