@@ -714,6 +714,64 @@ static inline void harness_assert_no_rcp_progs(__u32 baseline, const char *after
 	strbuf_release(&names);
 }
 
+/* ---- a case's processes and scratch files ------------------------- */
+
+/* What the O_DIRECT writer (rcp-wl dio-write) writes in the block tests. */
+#define DIO_BYTES	16777216
+#define DIO_BYTES_STR	"16777216"
+
+/*
+ * Per-case state, freed by harness_teardown() even when an assertion
+ * fails half-way, so that no recipe or workload outlives its case.
+ * harness_setup() and harness_teardown() are cmocka fixtures for it.
+ */
+struct harness_fixture {
+	struct hproc rec;
+	struct hproc wl;
+	char dir[PATH_MAX];	/* mkdtemp()ed under /var/tmp, or "" */
+	char *file;		/* the O_DIRECT target inside dir */
+};
+
+static inline int harness_setup(void **state)
+{
+	*state = xcalloc(1, sizeof(struct harness_fixture));
+	return 0;
+}
+
+static inline int harness_teardown(void **state)
+{
+	struct harness_fixture *f = *state;
+
+	hproc_free(&f->rec);
+	hproc_free(&f->wl);
+	if (f->file) {
+		unlink(f->file);
+		free(f->file);
+	}
+	if (*f->dir)
+		rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A file for O_DIRECT writes on a real block device (/tmp may be tmpfs). */
+static inline const char *harness_dio_file(struct harness_fixture *f)
+{
+	snprintf(f->dir, sizeof(f->dir), "/var/tmp/rcp-it.XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		*f->dir = '\0';
+		fail_msg("mkdtemp /var/tmp/rcp-it.XXXXXX: %s", strerror(errno));
+	}
+	f->file = xasprintf("%s/dio.bin", f->dir);
+	return f->file;
+}
+
+/* tests/recipes/NAME.yaml, for cases that run a test recipe (free it). */
+static inline char *harness_test_recipe(const char *name)
+{
+	return xasprintf("%s/tests/recipes/%s.yaml", harness_paths.srcdir, name);
+}
+
 /* ---- running a recipe around a workload --------------------------- */
 
 /*

@@ -70,7 +70,7 @@ static void test_errno_names(void **state)
 	char *recipe;
 
 	HARNESS_REQUIRE_ROOT();
-	recipe = xasprintf("%s/tests/recipes/read-errno-names.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("read-errno-names");
 	HASSERT_EQ(&f->rec, run(&f->rec, recipe, NULL, "badread 500"), 0);
 	HASSERT(&f->rec, !strcmp(strbuf_str(&f->rec.out), "@[EBADF]: 500\n"));
 	free(recipe);
@@ -92,7 +92,7 @@ static void test_device_numbers(void **state)
 	assert_int_equal(stat(f->dir, &st), 0);
 	file = xasprintf("%s/dio.bin", f->dir);
 	args = xasprintf("dio-write 4194304 %s", file);
-	recipe = xasprintf("%s/tests/recipes/bytes-by-device.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("bytes-by-device");
 	HASSERT_EQ(&f->rec, run(&f->rec, recipe, "rcp-wl-dio", args), 0);
 	snprintf(key, sizeof(key), "@[%u:%u]: ", major(st.st_dev), minor(st.st_dev));
 	HASSERT_GE(&f->rec, report_scalar(strbuf_str(&f->rec.out), key), 4194304);
@@ -109,7 +109,7 @@ static void test_func(void **state)
 	char *recipe;
 
 	HARNESS_REQUIRE_ROOT();
-	recipe = xasprintf("%s/tests/recipes/getppid-func.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("getppid-func");
 	HASSERT_EQ(&f->rec, run(&f->rec, recipe, "rcp-wl-sys", "getppid 777"), 0);
 	HASSERT(&f->rec, !strcmp(strbuf_str(&f->rec.out), "@[sys_enter_getppid]: 777\n"));
 	free(recipe);
@@ -128,7 +128,7 @@ static void test_ntop(void **state)
 	HARNESS_REQUIRE_ROOT();
 	/* a port of our own: the filter keeps only these connections */
 	snprintf(port, sizeof(port), "%d", 20000 + (int)(getpid() % 20000));
-	recipe = xasprintf("%s/tests/recipes/established-by-daddr.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("established-by-daddr");
 	args = xasprintf("%s connect 50 %s", harness_paths.workload, port);
 	param = xasprintf("port=%s", port);
 	{

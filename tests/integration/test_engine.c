@@ -75,10 +75,6 @@ static int count_cached(const char *cache, const char *suffix)
 	return n;
 }
 
-static char *test_recipe(const char *name)
-{
-	return xasprintf("%s/tests/recipes/%s", harness_paths.srcdir, name);
-}
 
 /* The first check compiles and stores; the second finds the object. */
 static void test_second_check_is_cached(void **state)
@@ -115,7 +111,7 @@ static void test_param_filters_and_shares_object(void **state)
 	char *recipe;
 
 	HARNESS_REQUIRE_ROOT();
-	recipe = test_recipe("read-count-min.yaml");
+	recipe = harness_test_recipe("read-count-min");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *cmd = xasprintf("%s read 1000 4096", harness_paths.workload);
 		char *argv[] = { harness_paths.recipe, "run", recipe, "--param",

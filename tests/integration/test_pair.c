@@ -31,45 +31,10 @@
 #define CONNECTS 50
 #define READS 1000
 #define GETPPIDS 777
-#define DIO_BYTES (16LL << 20)
-#define DIO_BYTES_STR "16777216"
-
-struct fixture {
-	struct hproc rec;
-	struct hproc wl;
-	char dir[64];
-	char *file;
-};
-
-static int setup(void **state)
-{
-	*state = xcalloc(1, sizeof(struct fixture));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	hproc_free(&f->rec);
-	hproc_free(&f->wl);
-	if (f->file)
-		unlink(f->file);
-	if (*f->dir)
-		rmdir(f->dir);
-	free(f->file);
-	free(f);
-	return 0;
-}
-
-static char *test_recipe(const char *name)
-{
-	return xasprintf("%s/tests/recipes/%s.yaml", harness_paths.srcdir, name);
-}
 
 static void test_nanosleep_bucket(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	const char *out;
 	__u32 baseline;
 
@@ -85,7 +50,7 @@ static void test_nanosleep_bucket(void **state)
 
 static void test_tcp_connects(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	/* a port of our own, so parallel runs on one machine do not collide */
 	char *args = xasprintf("connect %d %d", CONNECTS, 20000 + (int)(getpid() % 20000));
 
@@ -99,7 +64,7 @@ static void test_tcp_connects(void **state)
 
 static void test_read_latency(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 
 	HARNESS_REQUIRE_ROOT();
 	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "fs/read-latency",
@@ -115,20 +80,13 @@ static void test_read_latency(void **state)
  */
 static void test_block_pairs_by_sector(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *rec_argv[] = { harness_paths.recipe, "run", NULL, "--duration", "600", NULL };
 	char *wl_argv[] = { harness_paths.workload, "dio-write", DIO_BYTES_STR, NULL, NULL };
 
 	HARNESS_REQUIRE_ROOT();
-	rec_argv[2] = test_recipe("io-bytes-paired");
-	/* /var/tmp: a real block device, where /tmp may be tmpfs */
-	snprintf(f->dir, sizeof(f->dir), "/var/tmp/rcp-pair.XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		*f->dir = '\0';
-		fail_msg("mkdtemp: %s", strerror(errno));
-	}
-	f->file = xasprintf("%s/dio.bin", f->dir);
-	wl_argv[3] = f->file;
+	rec_argv[2] = harness_test_recipe("io-bytes-paired");
+	wl_argv[3] = (char *)harness_dio_file(f);
 	HASSERT_EQ(&f->rec, hproc_spawn(&f->rec, rec_argv, 0), 0);
 	HASSERT_EQ(&f->rec, hproc_wait_for(&f->rec, 2, "Attached ", HARNESS_ATTACH_TIMEOUT_MS), 0);
 	HASSERT_EQ(&f->wl, hproc_run(&f->wl, wl_argv, 60000), 0);
@@ -149,14 +107,14 @@ static void test_block_pairs_by_sector(void **state)
  */
 static void test_runq_wakeups_and_preemptions(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *rec_argv[] = { harness_paths.recipe, "run", NULL, "--duration", "600", NULL };
 	char *sleep_argv[] = { harness_paths.workload, "sleep", "20", "10", NULL };
 	char *spin_argv[] = { harness_paths.workload, "spin", "1000", NULL };
 	struct hproc spin2 = { 0 };
 
 	HARNESS_REQUIRE_ROOT();
-	rec_argv[2] = test_recipe("runq-by-wakee");
+	rec_argv[2] = harness_test_recipe("runq-by-wakee");
 	HASSERT_EQ(&f->rec, hproc_spawn(&f->rec, rec_argv, 0), 0);
 	HASSERT_EQ(&f->rec, hproc_wait_for(&f->rec, 2, "Attached ", HARNESS_ATTACH_TIMEOUT_MS), 0);
 	HASSERT_EQ(&f->wl, hproc_run(&f->wl, sleep_argv, 60000), 0);
@@ -185,13 +143,13 @@ static long long json_u64(struct hproc *p, json_object *doc, const char *name)
 
 static void test_evictions_counted(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *recipe;
 	json_object *doc;
 	long long evicted, pending;
 
 	HARNESS_REQUIRE_ROOT();
-	recipe = test_recipe("pair-never-ends");
+	recipe = harness_test_recipe("pair-never-ends");
 	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, recipe, "getppid 777",
 						      "--format", "json"), 0);
 	doc = json_tokener_parse(strbuf_str(&f->rec.out));
@@ -218,7 +176,7 @@ static void test_evictions_counted(void **state)
  */
 static void test_interval_exact(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	long long total = 0;
 	int reports = 0;
 
@@ -256,12 +214,12 @@ static void test_interval_exact(void **state)
 /* 5 sleeps of 10 ms, each printed at its end with the comm its start saved. */
 static void test_print_at_end(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *recipe;
 	struct strbuf want = STRBUF_INIT;
 
 	HARNESS_REQUIRE_ROOT();
-	recipe = test_recipe("sleep-print");
+	recipe = harness_test_recipe("sleep-print");
 	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, recipe, "sleep 5 10", NULL, NULL), 0);
 	for (int i = 0; i < 5; i++)
 		strbuf_addstr(&want, "rcp-wl-sleep 1\n");
@@ -276,7 +234,7 @@ static void test_print_at_end(void **state)
  */
 static void test_uprobe_pair(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *argv[] = { harness_paths.recipe, "run", "net/gethost-latency", "-c",
 			 "getent ahosts localhost", NULL };
 	const char *out, *line;
@@ -294,15 +252,15 @@ static void test_uprobe_pair(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_nanosleep_bucket, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_connects, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_latency, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_block_pairs_by_sector, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_runq_wakeups_and_preemptions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_evictions_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_interval_exact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_print_at_end, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_uprobe_pair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nanosleep_bucket, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_connects, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_read_latency, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_block_pairs_by_sector, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_runq_wakeups_and_preemptions, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_evictions_counted, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_interval_exact, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_print_at_end, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_uprobe_pair, harness_setup, harness_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/pair", tests, NULL, NULL);

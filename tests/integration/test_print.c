@@ -12,29 +12,8 @@
 
 #define OPENS 250
 
-struct fixture {
-	struct hproc rec;
-	struct hproc wl;
-};
-
-static int setup(void **state)
-{
-	*state = xcalloc(1, sizeof(struct fixture));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	hproc_free(&f->rec);
-	hproc_free(&f->wl);
-	free(f);
-	return 0;
-}
-
 /* Run `recipe run RECIPE --pid P [extra]` around `rcp-wl open OPENS /etc/hostname`. */
-static void run_opens(struct fixture *f, const char *recipe, const char *extra)
+static void run_opens(struct harness_fixture *f, const char *recipe, const char *extra)
 {
 	char *wl_argv[] = { harness_paths.workload, "--wait-stdin", "open", "250",
 			    "/etc/hostname", NULL };
@@ -55,12 +34,12 @@ static void run_opens(struct fixture *f, const char *recipe, const char *extra)
 /* Exactly OPENS lines, each "PID rcp-wl-open /etc/hostname", and nothing else. */
 static void test_opens_lines(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *recipe, *line, *want;
 	struct strbuf expect = STRBUF_INIT;
 
 	HARNESS_REQUIRE_ROOT();
-	recipe = xasprintf("%s/tests/recipes/opens-pid.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("opens-pid");
 	run_opens(f, recipe, NULL);
 	line = xasprintf("%-7d %-16s %s\n", (int)f->wl.pid, "rcp-wl-open", "/etc/hostname");
 	for (int i = 0; i < OPENS; i++)
@@ -75,13 +54,13 @@ static void test_opens_lines(void **state)
 /* --format json: one {"args": [pid, comm, path]} object per event. */
 static void test_opens_json(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *recipe;
 	const char *l;
 	int n = 0;
 
 	HARNESS_REQUIRE_ROOT();
-	recipe = xasprintf("%s/tests/recipes/opens-pid.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("opens-pid");
 	run_opens(f, recipe, "--format");
 	for (l = strbuf_str(&f->rec.out); *l; l = strchr(l, '\n') + 1) {
 		struct json_object *o = json_tokener_parse(l), *args;
@@ -112,7 +91,7 @@ static void test_opens_json(void **state)
  */
 static void test_execsnoop_join(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *rec_argv[] = { harness_paths.recipe, "run", "cpu/execsnoop", "--comm", "rcp-wl-exec",
 			     "--duration", "600", NULL };
 	char *wl_argv[] = { harness_paths.workload, "exec", "20", NULL };
@@ -148,7 +127,7 @@ static void test_execsnoop_join(void **state)
  */
 static void test_lost_events_counted(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *wl_argv[] = { harness_paths.workload, "--wait-stdin", "open", "100000",
 			    "/etc/hostname", NULL };
 	char pid[32];
@@ -157,7 +136,7 @@ static void test_lost_events_counted(void **state)
 	long long printed = 0, lost;
 
 	HARNESS_REQUIRE_ROOT();
-	rec_argv[2] = xasprintf("%s/tests/recipes/opens-small-buffer.yaml", harness_paths.srcdir);
+	rec_argv[2] = harness_test_recipe("opens-small-buffer");
 	HASSERT_EQ(&f->wl, hproc_spawn(&f->wl, wl_argv, 1), 0);
 	snprintf(pid, sizeof(pid), "%d", (int)f->wl.pid);
 	HASSERT_EQ(&f->rec, hproc_spawn(&f->rec, rec_argv, 0), 0);
@@ -184,12 +163,12 @@ static void test_lost_events_counted(void **state)
  */
 static void test_no_feedback(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *recipe;
 	char *self;
 
 	HARNESS_REQUIRE_ROOT();
-	recipe = xasprintf("%s/tests/recipes/writes-print.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("writes-print");
 	{
 		char *argv[] = { harness_paths.recipe, "run", recipe, "-d", "1", NULL };
 
@@ -208,13 +187,13 @@ static void test_no_feedback(void **state)
  */
 static void test_trace_columns(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *recipe, *want;
 	const char *out, *l;
 	int n = 0;
 
 	HARNESS_REQUIRE_ROOT();
-	recipe = xasprintf("%s/tests/recipes/opens-columns.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("opens-columns");
 	run_opens(f, recipe, NULL);
 	out = strbuf_str(&f->rec.out);
 	HASSERT(&f->rec, !strncmp(out, "TIME     PID     TID     COMM             PROBE\n", 48));
@@ -237,12 +216,12 @@ static void test_trace_columns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_opens_lines, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_opens_json, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_execsnoop_join, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lost_events_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_feedback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_opens_lines, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_opens_json, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_execsnoop_join, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_events_counted, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_no_feedback, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_trace_columns, harness_setup, harness_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/print", tests, NULL, NULL);

@@ -117,7 +117,7 @@ static void test_hardware_without_pmu(void **state)
 		print_message("hardware: this machine has a PMU, the no-PMU path cannot be tested\n");
 		skip();
 	}
-	recipe = xasprintf("%s/tests/recipes/hw-cycles.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("hw-cycles");
 	{
 		char *check[] = { harness_paths.recipe, "check", recipe, NULL };
 
@@ -210,7 +210,7 @@ static void test_probe_names_without_cookie(void **state)
 	const char *out;
 
 	HARNESS_REQUIRE_ROOT();
-	recipe = xasprintf("%s/tests/recipes/getppid-two-ways.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("getppid-two-ways");
 	HASSERT_EQ(&f->rec, run_cmd(&f->rec, recipe, "rcp-wl-sys", "getppid 777"), 0);
 	out = strbuf_str(&f->rec.out);
 	HASSERT_EQ(&f->rec, report_scalar(out, "@[tracepoint:syscalls:sys_enter_getppid]: "), 777);
@@ -223,7 +223,7 @@ static void test_probe_names_without_cookie(void **state)
 	 * getppid; exit_group never returns.
 	 */
 	hproc_free(&f->rec);
-	recipe = xasprintf("%s/tests/recipes/raw-sys-glob.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("raw-sys-glob");
 	HASSERT_EQ(&f->rec, run_cmd(&f->rec, recipe, "rcp-wl-sys", "getppid 777"), 0);
 	HASSERT(&f->rec, !strcmp(strbuf_str(&f->rec.out),
 				 "@[rawtracepoint:sys_enter]: 778\n@[rawtracepoint:sys_exit]: 778\n"));
@@ -242,7 +242,7 @@ static void test_interval_one_cpu(void **state)
 	long long n;
 
 	HARNESS_REQUIRE_ROOT();
-	recipe = xasprintf("%s/tests/recipes/interval-ticks.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("interval-ticks");
 	{
 		char *argv[] = { harness_paths.recipe, "run", recipe, "-d", "1", NULL };
 

@@ -14,56 +14,8 @@
 #include <ftw.h>
 #include <sys/stat.h>
 
-#define DIO_BYTES	16777216
-#define DIO_BYTES_STR	"16777216"
-
 /* At least this many tests/bad/NAME.yaml files must exist. */
 #define MIN_BAD_RECIPES	15
-
-/*
- * Per-test state, freed by teardown() even when an assertion fails
- * half-way, so that no recipe or workload outlives its test.
- */
-struct fixture {
-	struct hproc rec;
-	struct hproc wl;
-	char dir[PATH_MAX];	/* mkdtemp()ed under /var/tmp, or "" */
-	char *file;		/* the O_DIRECT target inside dir */
-};
-
-static int setup(void **state)
-{
-	*state = xcalloc(1, sizeof(struct fixture));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	hproc_free(&f->rec);
-	hproc_free(&f->wl);
-	if (f->file) {
-		unlink(f->file);
-		free(f->file);
-	}
-	if (*f->dir)
-		rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
-/* A file for O_DIRECT writes on a real block device (not tmpfs). */
-static const char *dio_file(struct fixture *f)
-{
-	snprintf(f->dir, sizeof(f->dir), "/var/tmp/rcp-it.XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		*f->dir = '\0';
-		fail_msg("mkdtemp /var/tmp/rcp-it.XXXXXX: %s", strerror(errno));
-	}
-	f->file = xasprintf("%s/dio.bin", f->dir);
-	return f->file;
-}
 
 /*
  * The parsers the other cases rely on, on text in bpftrace's layout:
@@ -118,7 +70,7 @@ static void test_harness_parsers(void **state)
 /* recipe run NAME -c "rcp-wl ARGS" [extra...]: exit code, output in *p. */
 static void test_read_size_hist_cmd(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	__u32 baseline;
 
 	HARNESS_REQUIRE_ROOT();
@@ -136,7 +88,7 @@ static void test_read_size_hist_cmd(void **state)
  */
 static void test_read_size_hist_pid(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *wl_argv[] = { harness_paths.workload, "--wait-stdin", "read", "1000",
 			    "4096", NULL };
 	char pid[32];
@@ -165,7 +117,7 @@ static void test_read_size_hist_pid(void **state)
 /* badread 500: 500 reads failing with EBADF, reported under key 9. */
 static void test_read_errors(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 
 	HARNESS_REQUIRE_ROOT();
 	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "fs/read-errors", "badread 500",
@@ -180,7 +132,7 @@ static void test_read_errors(void **state)
  */
 static void test_rwbs_bytes(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *rec_argv[] = { harness_paths.recipe, "run", "disk/rwbs-bytes",
 			     "--duration", "600", NULL };
 	char *wl_argv[] = { harness_paths.workload, "dio-write", DIO_BYTES_STR,
@@ -188,7 +140,7 @@ static void test_rwbs_bytes(void **state)
 	__u32 baseline;
 
 	HARNESS_REQUIRE_ROOT();
-	wl_argv[3] = (char *)dio_file(f);
+	wl_argv[3] = (char *)harness_dio_file(f);
 	baseline = harness_bpf_max_prog_id();
 	HASSERT_EQ(&f->rec, hproc_spawn(&f->rec, rec_argv, 0), 0);
 	HASSERT_EQ(&f->rec, hproc_wait_for(&f->rec, 2, "Attached ",
@@ -208,13 +160,13 @@ static void test_rwbs_bytes(void **state)
  */
 static void test_io_size_hist(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	long long big = 0, total, n;
 	const char *out;
 	char *args;
 
 	HARNESS_REQUIRE_ROOT();
-	args = xasprintf("dio-write %s %s", DIO_BYTES_STR, dio_file(f));
+	args = xasprintf("dio-write %s %s", DIO_BYTES_STR, harness_dio_file(f));
 	n = harness_run_with_workload(&f->rec, "disk/io-size-hist", args, NULL, NULL);
 	free(args);
 	HASSERT_EQ(&f->rec, n, 0);
@@ -231,7 +183,7 @@ static void test_io_size_hist(void **state)
 /* getppid 777 under comm rcp-wl-sys: 777 getppid + 1 exit_group. */
 static void test_syscalls_by_comm(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 
 	HARNESS_REQUIRE_ROOT();
 	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "cpu/syscalls-by-comm",
@@ -241,7 +193,7 @@ static void test_syscalls_by_comm(void **state)
 
 static void test_syscalls_by_probe(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 
 	HARNESS_REQUIRE_ROOT();
 	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "cpu/syscalls-by-probe",
@@ -253,7 +205,7 @@ static void test_syscalls_by_probe(void **state)
 /* An unknown --param is the user's mistake: exit 1 or 2, naming it. */
 static void test_unknown_param(void **state)
 {
-	struct fixture *f = *state;
+	struct harness_fixture *f = *state;
 	char *argv[] = { harness_paths.recipe, "run", "fs/read-size-hist",
 			 "--param", "nosuch=1", "--duration", "1", NULL };
 	__u32 baseline;
@@ -424,14 +376,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_harness_parsers),
-		cmocka_unit_test_setup_teardown(test_read_size_hist_cmd, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_size_hist_pid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rwbs_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_io_size_hist, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syscalls_by_comm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syscalls_by_probe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_param, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_size_hist_cmd, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_read_size_hist_pid, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_read_errors, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_rwbs_bytes, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_io_size_hist, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_syscalls_by_comm, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_syscalls_by_probe, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_param, harness_setup, harness_teardown),
 		cmocka_unit_test(test_check_bad),
 		cmocka_unit_test(test_check_recipes),
 	};

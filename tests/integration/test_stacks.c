@@ -145,7 +145,7 @@ static void test_kstack_names_kernel_functions(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	file = xasprintf("%s/dio.bin", f->dir);
 	cmd = xasprintf("%s dio-write 4194304 %s", harness_paths.workload, file);
-	recipe = xasprintf("%s/tests/recipes/issue-kstacks.yaml", harness_paths.srcdir);
+	recipe = harness_test_recipe("issue-kstacks");
 	{
 		char *argv[] = { harness_paths.recipe, "run", recipe, "--comm", "rcp-wl-dio",
 				 "-c", cmd, NULL };
