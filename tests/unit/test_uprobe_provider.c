@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "check/plan.h"
 #include "compile/object.h"
 #include "gen.h"
@@ -305,11 +307,6 @@ static void test_usdt_errors(void **state)
 }
 
 /* ---- generated C ---- */
-
-#define HEAD \
-	"summary: s\n" \
-	"description: d\n" \
-	"origin: {id: a, tool: b, text: c}\n"
 
 struct built {
 	struct recipe_file *rf;
