@@ -136,7 +136,11 @@ static void keys_of(struct strbuf *sb, const cyaml_schema_field_t *f,
 /* " in 'aggregate'" for nested mappings, nothing at the top level. */
 static char *where(const struct yaml_node *map)
 {
-	return *map->path ? xasprintf(" in '%s'", map->path) : xstrdup("");
+	char *path = yaml_node_path(map);
+	char *in = *path ? xasprintf(" in '%s'", path) : xstrdup("");
+
+	free(path);
+	return in;
 }
 
 static void check_value(struct shape *s, const struct yaml_node *n,
@@ -219,8 +223,9 @@ static void check_mapping(struct shape *s, const struct yaml_node *map,
 	strbuf_release(&missing);
 }
 
-static void check_value(struct shape *s, const struct yaml_node *n,
-			const cyaml_schema_value_t *v)
+/* Check n against v; `path` is n's document path, for messages. */
+static void check_value_at(struct shape *s, const struct yaml_node *n,
+			   const cyaml_schema_value_t *v, const char *path)
 {
 	const char *want = want_name(v);
 
@@ -231,32 +236,32 @@ static void check_value(struct shape *s, const struct yaml_node *n,
 	}
 	if (is_empty(n) && v->type != CYAML_STRING) {
 		fail_at(s, n->key_line, n->key_col, "'%s' is empty; it must be %s",
-			n->path, want);
-		diag_hint(s->d, "docs/recipe-format.md shows what '%s' holds", n->path);
+			path, want);
+		diag_hint(s->d, "docs/recipe-format.md shows what '%s' holds", path);
 		return;
 	}
 	switch (v->type) {
 	case CYAML_STRING:
 		if (n->kind != YAML_NODE_SCALAR) {
 			fail_at(s, n->line, n->col, "'%s' must be %s, not %s",
-				n->path, want, kind_name(n));
+				path, want, kind_name(n));
 			diag_hint(s->d, n->kind == YAML_NODE_MAPPING ?
 				  "quote the value if it contains ': ' or starts with '{'" :
 				  "give a single value, or quote it if it starts with '['");
 		} else if (n->text_len < v->string.min) {
-			fail_at(s, n->line, n->col, "'%s' is empty", n->path);
+			fail_at(s, n->line, n->col, "'%s' is empty", path);
 			diag_hint(s->d, "give it a value, or leave the key out if it is optional");
 		} else if (v->string.max != CYAML_UNLIMITED &&
 			   n->text_len > v->string.max) {
 			fail_at(s, n->line, n->col, "'%s' is longer than %u characters",
-				n->path, v->string.max);
+				path, v->string.max);
 			diag_hint(s->d, "shorten it");
 		}
 		return;
 	case CYAML_MAPPING:
 		if (n->kind != YAML_NODE_MAPPING) {
 			fail_at(s, n->line, n->col, "'%s' must be %s, not %s",
-				n->path, want, kind_name(n));
+				path, want, kind_name(n));
 			return;
 		}
 		check_mapping(s, n, v->mapping.fields);
@@ -264,14 +269,14 @@ static void check_value(struct shape *s, const struct yaml_node *n,
 	case CYAML_SEQUENCE:
 		if (n->kind != YAML_NODE_SEQUENCE) {
 			fail_at(s, n->line, n->col, "'%s' must be %s, not %s",
-				n->path, want, kind_name(n));
+				path, want, kind_name(n));
 			diag_hint(s->d, "write a list: `%s: [%s]`, or one `- item` per line",
 				  n->key, n->kind == YAML_NODE_SCALAR ? n->text : "...");
 			return;
 		}
 		if (n->nchildren < v->sequence.min) {
 			fail_at(s, n->line, n->col, "'%s' needs at least %u entr%s",
-				n->path, v->sequence.min,
+				path, v->sequence.min,
 				v->sequence.min == 1 ? "y" : "ies");
 			diag_hint(s->d, "e.g. %s: [...], one entry per item; docs/recipe-format.md",
 				  n->key);
@@ -282,7 +287,7 @@ static void check_value(struct shape *s, const struct yaml_node *n,
 				c = c->next;
 			fail_at(s, c->line, c->col,
 				"'%s' has %u entries; at most %u are allowed",
-				n->path, n->nchildren, v->sequence.max);
+				path, n->nchildren, v->sequence.max);
 			diag_hint(s->d, "remove the entries from this one on");
 		}
 		for (const struct yaml_node *c = n->child; c; c = c->next)
@@ -291,6 +296,15 @@ static void check_value(struct shape *s, const struct yaml_node *n,
 	default:
 		return;
 	}
+}
+
+static void check_value(struct shape *s, const struct yaml_node *n,
+			const cyaml_schema_value_t *v)
+{
+	char *path = yaml_node_path(n);
+
+	check_value_at(s, n, v, path);
+	free(path);
 }
 
 static int check_shape(const char *file, const struct yaml_index *idx,
@@ -326,6 +340,8 @@ static void syntax_error(const char *file, const struct yaml_index_error *e,
 
 	if (!e->syntax) {
 		diag_err(d, &at, "%s", e->msg);
+		if (e->hint)
+			diag_hint(d, "%s", e->hint);
 		return;
 	}
 	/*

@@ -25,6 +25,8 @@ struct yaml_index {
 	size_t *lines;		/* byte offset where each line starts */
 	size_t nlines;
 	struct yaml_node *root;
+	bool too_deep;		/* a collection opened past YAML_MAX_DEPTH */
+	unsigned deep_line, deep_col;
 };
 
 /* An open collection while parsing. */
@@ -51,7 +53,6 @@ static void node_free(struct yaml_node *n)
 		struct yaml_node *next = n->next;
 
 		node_free(n->child);
-		free(n->path);
 		free(n->key);
 		free(n->text);
 		free(n);
@@ -179,7 +180,6 @@ static struct yaml_node *attach(struct builder *b, enum yaml_node_kind kind,
 	n->line = ev->start_mark.line + 1;
 	n->col = ev->start_mark.column + 1;
 	if (!f) {
-		n->path = xstrdup("");
 		b->idx->root = n;
 		return n;
 	}
@@ -191,12 +191,7 @@ static struct yaml_node *attach(struct builder *b, enum yaml_node_kind kind,
 		n->key_line = f->key_line;
 		n->key_col = f->key_col;
 		n->key_is_scalar = f->key_is_scalar;
-		n->path = *f->node->path ?
-			xasprintf("%s.%s", f->node->path, n->key) :
-			xstrdup(n->key);
 		f->want_key = true;
-	} else {
-		n->path = xasprintf("%s[%u]", f->node->path, n->index);
 	}
 	if (f->last)
 		f->last->next = n;
@@ -247,6 +242,12 @@ static void event(struct builder *b, const yaml_event_t *ev)
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
+		if (b->depth >= YAML_MAX_DEPTH) {
+			b->idx->too_deep = true;
+			b->idx->deep_line = ev->start_mark.line + 1;
+			b->idx->deep_col = ev->start_mark.column + 1;
+			break;
+		}
 		n = attach(b, ev->type == YAML_SEQUENCE_START_EVENT ?
 			   YAML_NODE_SEQUENCE : YAML_NODE_MAPPING, ev, &is_key);
 		if (n)
@@ -325,6 +326,17 @@ int yaml_index_build(const char *text, size_t len, struct yaml_index **out,
 			break;
 		}
 		event(&b, &ev);
+		if (idx->too_deep) {
+			memset(err, 0, sizeof(*err));
+			err->msg = xasprintf("YAML nested more than %u levels deep (the recipe nesting-depth limit)",
+					     YAML_MAX_DEPTH);
+			err->hint = "a recipe needs 4 levels at most; this limit is fixed (YAML_MAX_DEPTH, docs/limits.md)";
+			err->line = idx->deep_line;
+			err->col = idx->deep_col;
+			yaml_event_delete(&ev);
+			ret = -EINVAL;
+			break;
+		}
 		if (ev.type == YAML_STREAM_END_EVENT) {
 			yaml_event_delete(&ev);
 			break;
@@ -359,29 +371,74 @@ const struct yaml_node *yaml_node_get(const struct yaml_node *map,
 	return NULL;
 }
 
-static const struct yaml_node *find(const struct yaml_node *n, const char *path)
+/* The child of a sequence at `index`, or NULL. */
+static const struct yaml_node *nth(const struct yaml_node *seq, unsigned long index)
 {
-	if (!n || !strcmp(n->path, path))
-		return n;
-	for (const struct yaml_node *c = n->child; c; c = c->next) {
-		size_t l = strlen(c->path);
+	const struct yaml_node *c;
 
-		if (!strncmp(c->path, path, l) &&
-		    (!path[l] || path[l] == '.' || path[l] == '['))
-			return find(c, path);
-	}
-	return NULL;
+	if (!seq || seq->kind != YAML_NODE_SEQUENCE || index >= seq->nchildren)
+		return NULL;
+	for (c = seq->child; c && index; c = c->next)
+		index--;
+	return c;
 }
 
+/*
+ * Walk "a.b[2].c" from the root one component at a time. Keys hold no
+ * '.' or '[' in a recipe; a key that does is simply not found.
+ */
 const struct yaml_node *yaml_index_find(const struct yaml_index *idx,
 					const char *path)
 {
-	const struct yaml_node *n;
+	const struct yaml_node *n = idx ? idx->root : NULL;
+	const char *p = path;
 
-	if (!idx || !idx->root)
-		return NULL;
-	n = find(idx->root, path);
-	return n && !strcmp(n->path, path) ? n : NULL;
+	while (n && *p) {
+		if (*p == '[') {
+			char *end;
+			unsigned long i = strtoul(p + 1, &end, 10);
+
+			if (end == p + 1 || *end != ']')
+				return NULL;
+			n = nth(n, i);
+			p = end + 1;
+			continue;
+		}
+		if (*p == '.') {
+			if (p == path)
+				return NULL;
+			p++;
+		}
+		size_t l = strcspn(p, ".[");
+		char *key = xstrndup(p, l);
+
+		n = yaml_node_get(n, key);
+		free(key);
+		p += l;
+	}
+	return n;
+}
+
+char *yaml_node_path(const struct yaml_node *n)
+{
+	size_t depth = 0, i;
+	const struct yaml_node *c;
+	const struct yaml_node **chain;
+	struct strbuf sb = STRBUF_INIT;
+
+	for (c = n; c && c->parent; c = c->parent)
+		depth++;
+	chain = xmalloc((depth ? depth : 1) * sizeof(*chain));
+	for (c = n, i = depth; i; c = c->parent)
+		chain[--i] = c;
+	for (i = 0; i < depth; i++) {
+		if (chain[i]->parent->kind == YAML_NODE_SEQUENCE)
+			strbuf_addf(&sb, "[%u]", chain[i]->index);
+		else
+			strbuf_addf(&sb, "%s%s", sb.len ? "." : "", chain[i]->key);
+	}
+	free(chain);
+	return strbuf_detach(&sb);
 }
 
 static bool is_break(char c)

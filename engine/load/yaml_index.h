@@ -4,9 +4,11 @@
  * libcyaml fills structs but forgets positions, and its own error
  * positions point wherever libyaml's scanner happened to be. The loader
  * therefore parses the text once more with libyaml's event API into a
- * small tree of nodes, each named by its document path ("summary",
- * "probes[0]", "aggregate.value", "params[2].default", "" for the root)
- * and carrying the position and style of its value (and of its key).
+ * small tree of nodes, each carrying the position and style of its
+ * value (and of its key). A node's document path ("summary", "probes[0]",
+ * "aggregate.value", "params[2].default", "" for the root) is built on
+ * demand from its parents, so the index stays linear in the text even
+ * for deep nesting, which YAML_MAX_DEPTH bounds anyway.
  *
  * Positions are 1-based lines and columns counted in characters, as
  * libyaml counts them. yaml_index_locate() turns a byte offset inside a
@@ -25,7 +27,6 @@ enum yaml_node_kind { YAML_NODE_SCALAR, YAML_NODE_SEQUENCE, YAML_NODE_MAPPING,
 struct yaml_node {
 	enum yaml_node_kind kind;
 	int style;		/* yaml_scalar_style_t for scalars, else 0 */
-	char *path;		/* "params[2].default"; "" for the root */
 	char *key;		/* mapping key of this value, or NULL */
 	unsigned index;		/* position among its parent's children */
 	unsigned line, col;	/* where the value starts (1-based) */
@@ -43,17 +44,27 @@ struct yaml_index_error {
 	char *msg;		/* "found a tab character that violates indentation" */
 	char *context;		/* "while scanning a quoted scalar", or NULL */
 	unsigned context_line, context_col;
-	bool syntax;		/* libyaml's error; false for "two documents" */
+	const char *hint;	/* what to do, for a limit; static, or NULL */
+	bool syntax;		/* libyaml's error; false for "two documents" or a limit */
 	bool tab;		/* the line's indentation holds a tab */
 };
 
 struct yaml_index;
 
 /*
+ * Collections nested deeper than this are refused while indexing, before
+ * libcyaml sees the text: a recipe needs four levels (params[0].default).
+ */
+#ifndef YAML_MAX_DEPTH
+#define YAML_MAX_DEPTH 64
+#endif
+
+/*
  * Index `len` bytes of YAML. Returns 0 and *out on success (the root is
  * NULL for a document with no content: empty or only comments); returns
  * -EINVAL and fills *err (release with yaml_index_error_release()) when
- * libyaml rejects the text or it holds more than one document.
+ * libyaml rejects the text, it holds more than one document or nests
+ * collections deeper than YAML_MAX_DEPTH.
  */
 int yaml_index_build(const char *text, size_t len, struct yaml_index **out,
 		     struct yaml_index_error *err);
@@ -64,6 +75,8 @@ const struct yaml_node *yaml_index_root(const struct yaml_index *idx);
 /* The node at `path`, or NULL. */
 const struct yaml_node *yaml_index_find(const struct yaml_index *idx,
 					const char *path);
+/* Its document path ("params[2].default", "" for the root), malloc'd. */
+char *yaml_node_path(const struct yaml_node *n);
 /* The child of mapping `map` with key `key`, or NULL. */
 const struct yaml_node *yaml_node_get(const struct yaml_node *map,
 				      const char *key);

@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "load/recipe.h"
+#include "load/yaml_index.h"
+#include "util/strbuf.h"
 
 static const char good[] =
 	"summary: Total bytes by I/O type\n"			/* 1 */
@@ -231,6 +233,39 @@ static void expect_bad(const char *text, unsigned line, unsigned col,
 	diag_list_release(&d);
 }
 
+/*
+ * issue 11 item 1: every node kept its full path, so 20,000 nested
+ * mappings took ~460 MB and seconds before any diagnostic. Past
+ * YAML_MAX_DEPTH the index now stops with a located error naming the
+ * limit (and libcyaml never runs); just under it, the shape check reports
+ * the usual error, with the nested path built on demand.
+ */
+static char *nested(unsigned levels)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "summary: x\nbogus: ");
+	for (unsigned i = 0; i < levels; i++)
+		strbuf_addstr(&sb, "{a: ");
+	strbuf_addstr(&sb, "1");
+	for (unsigned i = 0; i < levels; i++)
+		strbuf_addstr(&sb, "}");
+	strbuf_addstr(&sb, "\n");
+	return strbuf_detach(&sb);
+}
+
+static void test_nesting_limit(void **state)
+{
+	char *deep = nested(20000), *ok = nested(YAML_MAX_DEPTH - 1);
+
+	(void)state;
+	/* The root mapping is level 1: the 64th '{' opens level 65. */
+	expect_bad(deep, 2, 8 + 4 * (YAML_MAX_DEPTH - 1), "nesting-depth limit");
+	expect_bad(ok, 2, 1, "unknown key 'bogus'");
+	free(deep);
+	free(ok);
+}
+
 static void test_bad_keys(void **state)
 {
 	(void)state;
@@ -436,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_optional_absent_and_lhist),
 		cmocka_unit_test(test_locate),
 		cmocka_unit_test(test_locate_styles),
+		cmocka_unit_test(test_nesting_limit),
 		cmocka_unit_test(test_bad_keys),
 		cmocka_unit_test(test_bad_hints),
 		cmocka_unit_test(test_bad_shapes),
