@@ -119,7 +119,7 @@ int object_build(const struct plan *p, struct object *out, struct diag_list *d)
 	if (err)
 		goto out;
 	cache_key_hex(&k, out->key);
-	if (!cache_get(dir, out->key, &out->data, &out->len)) {
+	if (!cache_get(dir, out->key, &out->data, &out->len, d)) {
 		out->from_cache = true;
 		goto out;
 	}
@@ -130,7 +130,7 @@ int object_build(const struct plan *p, struct object *out, struct diag_list *d)
 	if (!err) {
 		/* A failed store only costs the next run a compile. */
 		cache_put(dir, out->key, CACHE_SRC_SUFFIX, src.buf, src.len);
-		cache_put(dir, out->key, CACHE_OBJ_SUFFIX, out->data, out->len);
+		cache_put_object(dir, out->key, out->data, out->len);
 	}
 out:
 	strbuf_release(&src);
