@@ -98,7 +98,7 @@ static int key_of(const struct gen_unit *u, struct cache_key *k,
 	err = clang_identity(k);
 	if (err) {
 		diag_err(d, NULL, "clang not found");
-		diag_hint(d, "apt-get install clang, or set RECIPE_CLANG=/path/to/clang");
+		diag_hint(d, "%s", clang_problem());
 	}
 	return err;
 }
