@@ -103,7 +103,7 @@ int cli_check_env(const char *what)
 		diag_hint(&d, "recipe needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 	} else if (!clang_path()) {
 		diag_err(&d, NULL, "clang not found: recipe compiles BPF programs at run time");
-		diag_hint(&d, "apt-get install clang, or set RECIPE_CLANG=/path/to/clang");
+		diag_hint(&d, "%s", clang_problem());
 	}
 	if (diag_ok(&d))
 		return EXIT_OK;

@@ -73,20 +73,47 @@ int cache_key_add_file(struct cache_key *k, const char *label, const char *path)
 void cache_key_hex(const struct cache_key *k, char hex[CACHE_HEX_LEN + 1]);
 
 /*
- * Read <dir>/<hex>.bpf.o into a malloc'd buffer. -ENOENT when absent, and
- * also when the file is not an ELF object (an entry damaged outside our
- * control): a miss, followed by a rebuild that replaces it, is the right
- * answer.
+ * A cached object is the ELF bytes followed by a seal: CACHE_SEAL_MAGIC,
+ * the object's length and the XXH3-128 of the key and the object. The
+ * seal catches what the ELF magic cannot (a truncated write, a flipped
+ * bit, an object copied under another key). It is a checksum, not a
+ * signature: what keeps others from planting an object is that the
+ * directory and each file must be the user's own and not writable by
+ * anyone else (docs/security.md). ELF tools ignore the trailing bytes.
  */
-int cache_get(const char *dir, const char *hex, void **data, size_t *len);
+#define CACHE_SEAL_MAGIC "RCPSEAL1"
+#define CACHE_SEAL_LEN 32
+
+/*
+ * Read and verify <dir>/<hex>.bpf.o into a malloc'd buffer (the object
+ * without its seal). -ENOENT when absent. An entry that is there but
+ * cannot be trusted is a miss too, reported with a DIAG_WARNING in d and
+ * removed, so that the rebuild that follows replaces it and the warning
+ * is given once: -EBADMSG when it is damaged (truncated, not ELF, seal
+ * missing or not matching), -EPERM when it is not a regular file owned
+ * by the effective user or is writable by group or others.
+ */
+int cache_get(const char *dir, const char *hex, void **data, size_t *len,
+	      struct diag_list *d);
 
 /*
  * Atomically publish data as <dir>/<hex><suffix> (mode 0600): write a
  * mkstemp file in dir, fsync it, then rename it over the final name. No
- * temporary file is left behind, on success or failure.
+ * temporary file is left behind, on success or failure; a process killed
+ * before the rename leaves at most a .tmp-* file, never a partial entry.
  */
 int cache_put(const char *dir, const char *hex, const char *suffix,
 	      const void *data, size_t len);
+/* cache_put() of an object as <hex>.bpf.o, sealed for cache_get(). */
+int cache_put_object(const char *dir, const char *hex, const void *obj,
+		     size_t len);
 
+/*
+ * Tests only: when set, called with the temporary file's path after its
+ * data is written and synced and before the rename publishes it, so a
+ * test can kill the writer at the one moment a non-atomic store would
+ * leave half an object.
+ */
+extern void (*cache_before_rename_hook)(const char *tmp);
 
 #endif

@@ -62,11 +62,18 @@ const char *const clang_flags[] = {
 	NULL,
 };
 
-#define NOT_FOUND_HINT "apt-get install clang (recipe compiles BPF programs at run time)"
+#define NOT_FOUND_HINT "apt-get install clang (recipe compiles BPF programs at run time), or set RECIPE_CLANG=/path/to/clang"
 #define SHOW_C_HINT "the generated C is shown by: recipe show NAME --c"
 /* Enough for -ferror-limit=5 with source excerpts; the rest is dropped. */
 #define MAX_OUTPUT (256 * 1024)
 
+/*
+ * Where clang is looked for, never $PATH: recipe runs it as root, and a
+ * directory early in a user's PATH is exactly what must not decide what
+ * root executes. Debian's packages put clang-N in /usr/bin (clang is the
+ * default version's link) and the binary itself in /usr/lib/llvm-N/bin.
+ */
+static const char *const trusted_dirs[] = { "/usr/local/bin", "/usr/bin" };
 static const char *const versioned[] = {
 	"clang-19", "clang-18", "clang-17", "clang-16", "clang-15", "clang-14",
 };
@@ -85,50 +92,125 @@ static const char *const headers[] = {
 static const char *const env_inputs[] = { "CPATH", "C_INCLUDE_PATH", "CCC_OVERRIDE_OPTIONS" };
 
 static char found[PATH_MAX];
+static char problem[PATH_MAX + 256];
 
-static bool is_exec(const char *path)
+/* Owned by root or by us, and writable by no one else. */
+static const char *unsafe_stat(const struct stat *st)
 {
-	struct stat st;
-
-	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return "is owned by another user";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "is writable by group or others";
+	return NULL;
 }
 
-static bool search_path(const char *name)
+static char *dir_of(const char *path)
 {
-	const char *path = getenv("PATH");
-	const char *p, *end;
-	int n;
+	const char *slash = strrchr(path, '/');
 
-	if (strchr(name, '/')) {
-		n = snprintf(found, sizeof(found), "%s", name);
-		return n < (int)sizeof(found) && is_exec(found);
+	return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+}
+
+/*
+ * Whether the absolute path may be run as root: an executable regular
+ * file that, like the directory it is named in and the directory of
+ * what it resolves to (Debian's /usr/bin/clang is a link into
+ * /usr/lib/llvm-N/bin), is owned by root or the user and writable by no
+ * one else. Otherwise problem[] says why.
+ */
+static bool trusted_exec(const char *path)
+{
+	char *real = realpath(path, NULL), *dirs[2] = { dir_of(path), NULL };
+	const char *bad = NULL, *what = real;
+	struct stat st;
+
+	if (!real || stat(real, &st) || !S_ISREG(st.st_mode) || access(real, X_OK)) {
+		snprintf(problem, sizeof(problem), "%s is not an executable file", path);
+		free(real);
+		free(dirs[0]);
+		return false;
 	}
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; *p; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ':');
-		/* Empty or relative entries mean the working directory: never. */
-		if (*p != '/')
-			continue;
-		n = snprintf(found, sizeof(found), "%.*s/%s", (int)(end - p), p, name);
-		if (n < (int)sizeof(found) && is_exec(found))
+	dirs[1] = dir_of(real);
+	bad = unsafe_stat(&st);
+	for (int i = 0; i < 2 && !bad; i++) {
+		what = dirs[i];
+		bad = stat(dirs[i], &st) ? "cannot be examined" : unsafe_stat(&st);
+	}
+	if (bad)
+		snprintf(problem, sizeof(problem),
+			 "%s %s (mode %04o, uid %u): refused, since recipe runs the compiler as root",
+			 what, bad, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+	free(real);
+	free(dirs[0]);
+	free(dirs[1]);
+	return !bad;
+}
+
+static bool try_path(const char *dir, const char *name)
+{
+	int n = snprintf(found, sizeof(found), "%s/%s", dir, name);
+
+	*problem = '\0';
+	return n < (int)sizeof(found) && trusted_exec(found);
+}
+
+/* A bare name in the trusted directories, then the LLVM trees for versions. */
+static bool search_trusted(const char *name)
+{
+	for (size_t i = 0; i < sizeof(trusted_dirs) / sizeof(trusted_dirs[0]); i++)
+		if (try_path(trusted_dirs[i], name))
 			return true;
-	}
 	return false;
+}
+
+/* $RECIPE_CLANG: an absolute path, or a name in the trusted directories. */
+static bool from_env(const char *env)
+{
+	char why[sizeof(problem)];
+	bool ok = false;
+
+	if (*env == '/')
+		ok = snprintf(found, sizeof(found), "%s", env) < (int)sizeof(found) &&
+		     trusted_exec(found);
+	else if (strchr(env, '/'))
+		snprintf(problem, sizeof(problem), "it is a relative path: give an absolute one");
+	else if (!(ok = search_trusted(env)) && strstr(problem, " is not an executable file"))
+		snprintf(problem, sizeof(problem), "no %s in /usr/local/bin or /usr/bin", env);
+	if (!ok) {
+		memcpy(why, problem, sizeof(why));
+		snprintf(problem, sizeof(problem), "RECIPE_CLANG=%.200s: %.*s", env,
+			 (int)(sizeof(why) - 256), why);
+	}
+	return ok;
 }
 
 const char *clang_path(void)
 {
 	const char *env = getenv("RECIPE_CLANG");
 
+	*problem = '\0';
 	if (env && *env)
-		return search_path(env) ? found : NULL;
-	if (search_path("clang"))
+		return from_env(env) ? found : NULL;
+	if (search_trusted("clang"))
 		return found;
 	for (size_t i = 0; i < sizeof(versioned) / sizeof(versioned[0]); i++)
-		if (search_path(versioned[i]))
+		if (search_trusted(versioned[i]))
 			return found;
+	for (size_t i = 0; i < sizeof(versioned) / sizeof(versioned[0]); i++) {
+		char *dir = xasprintf("/usr/lib/llvm-%s/bin", versioned[i] + strlen("clang-"));
+		bool ok = try_path(dir, "clang");
+
+		free(dir);
+		if (ok)
+			return found;
+	}
+	snprintf(problem, sizeof(problem), "%s", NOT_FOUND_HINT);
 	return NULL;
+}
+
+const char *clang_problem(void)
+{
+	return *problem ? problem : NOT_FOUND_HINT;
 }
 
 int clang_identity(struct cache_key *k)
@@ -380,7 +462,7 @@ static int run(char *const argv[], struct strbuf *out, int *status)
 int clang_compile(const char *source, size_t len, const char *workdir,
 		  void **obj, size_t *objlen, struct diag_list *d)
 {
-	const char *cc = clang_path(), *env = getenv("RECIPE_CLANG");
+	const char *cc = clang_path();
 	struct strbuf out = STRBUF_INIT;
 	char *src, *dst = NULL, *cc_copy;
 	const char **argv;
@@ -391,10 +473,7 @@ int clang_compile(const char *source, size_t len, const char *workdir,
 	*objlen = 0;
 	if (!cc) {
 		diag_err(d, NULL, "clang not found");
-		if (env && *env)
-			diag_hint(d, "RECIPE_CLANG=%s is not an executable file", env);
-		else
-			diag_hint(d, NOT_FOUND_HINT);
+		diag_hint(d, "%s", clang_problem());
 		return -ENOENT;
 	}
 	cc_copy = xstrdup(cc);

@@ -21,13 +21,21 @@ struct diag_list;
 extern const char *const clang_flags[];
 
 /*
- * The compiler to run: $RECIPE_CLANG if set (a path, or a name looked up
- * in PATH, with no fallback when it is not found), else `clang` in PATH,
- * else the newest of clang-19 .. clang-14 in PATH. Candidates are only
- * stat'ed, never run. NULL when none is found. The result lives in a
- * static buffer, valid until the next call (the CLI is single-threaded).
+ * The compiler to run, never looked up in $PATH (recipe runs it as
+ * root): $RECIPE_CLANG if set, an absolute path or a bare name looked up
+ * in /usr/local/bin and /usr/bin, with no fallback when it is refused;
+ * else clang, then the newest of clang-19 .. clang-14, in those two
+ * directories, then /usr/lib/llvm-N/bin/clang. A candidate is only used
+ * when it is an executable regular file that, like the directory it is
+ * named in and the directory of what it resolves to, is owned by root or
+ * the effective user and not writable by group or others. Candidates are
+ * only stat'ed, never run. NULL when none is found, and clang_problem()
+ * says why. The result lives in a static buffer, valid until the next
+ * call (the CLI is single-threaded).
  */
 const char *clang_path(void);
+/* Why the last clang_path() found nothing, as a hint for the user. */
+const char *clang_problem(void);
 
 /*
  * Add everything that determines the object besides the source to a key,

@@ -98,7 +98,7 @@ static int key_of(const struct gen_unit *u, struct cache_key *k,
 	err = clang_identity(k);
 	if (err) {
 		diag_err(d, NULL, "clang not found");
-		diag_hint(d, "apt-get install clang, or set RECIPE_CLANG=/path/to/clang");
+		diag_hint(d, "%s", clang_problem());
 	}
 	return err;
 }
@@ -119,7 +119,7 @@ int object_build(const struct plan *p, struct object *out, struct diag_list *d)
 	if (err)
 		goto out;
 	cache_key_hex(&k, out->key);
-	if (!cache_get(dir, out->key, &out->data, &out->len)) {
+	if (!cache_get(dir, out->key, &out->data, &out->len, d)) {
 		out->from_cache = true;
 		goto out;
 	}
@@ -130,7 +130,7 @@ int object_build(const struct plan *p, struct object *out, struct diag_list *d)
 	if (!err) {
 		/* A failed store only costs the next run a compile. */
 		cache_put(dir, out->key, CACHE_SRC_SUFFIX, src.buf, src.len);
-		cache_put(dir, out->key, CACHE_OBJ_SUFFIX, out->data, out->len);
+		cache_put_object(dir, out->key, out->data, out->len);
 	}
 out:
 	strbuf_release(&src);

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -360,10 +362,11 @@ static void test_put_get_roundtrip(void **state)
 	free(path);
 	assert_int_equal(cache_dir(&dir, &d), 0);
 
-	assert_int_equal(cache_get(dir, hex, &data, &len), -ENOENT);
-	assert_int_equal(cache_put(dir, hex, CACHE_OBJ_SUFFIX, fake_obj, sizeof(fake_obj)), 0);
+	assert_int_equal(cache_get(dir, hex, &data, &len, &d), -ENOENT);
+	assert_int_equal(cache_put_object(dir, hex, fake_obj, sizeof(fake_obj)), 0);
 	assert_int_equal(cache_put(dir, hex, CACHE_SRC_SUFFIX, "int x;\n", 7), 0);
-	assert_int_equal(cache_get(dir, hex, &data, &len), 0);
+	assert_int_equal(cache_get(dir, hex, &data, &len, &d), 0);
+	assert_int_equal(d.n, 0);
 	assert_int_equal(len, sizeof(fake_obj));
 	assert_memory_equal(data, fake_obj, sizeof(fake_obj));
 	free(data);
@@ -371,6 +374,8 @@ static void test_put_get_roundtrip(void **state)
 	path = xasprintf("%s/%s.bpf.o", dir, hex);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
+	/* the object, then its seal */
+	assert_int_equal(st.st_size, sizeof(fake_obj) + CACHE_SEAL_LEN);
 	free(path);
 	path = xasprintf("%s/%s.bpf.c", dir, hex);
 	assert_int_equal(stat(path, &st), 0);
@@ -383,8 +388,8 @@ static void test_put_get_roundtrip(void **state)
 	assert_int_equal(count_entries(dir), 2);
 
 	/* overwriting an entry is atomic replacement, still no leftovers */
-	assert_int_equal(cache_put(dir, hex, CACHE_OBJ_SUFFIX, "\177ELF2", 5), 0);
-	assert_int_equal(cache_get(dir, hex, &data, &len), 0);
+	assert_int_equal(cache_put_object(dir, hex, "\177ELF2", 5), 0);
+	assert_int_equal(cache_get(dir, hex, &data, &len, &d), 0);
 	assert_int_equal(len, 5);
 	assert_memory_equal(data, "\177ELF2", 5);
 	free(data);
@@ -396,20 +401,211 @@ static void test_put_get_roundtrip(void **state)
 	free(base);
 }
 
-static void test_get_treats_truncated_as_miss(void **state)
+/*
+ * get() on an entry whose bytes were changed by edit(): a miss with one
+ * warning containing `says`, and the entry removed, so the next get()
+ * is a silent miss.
+ */
+static void expect_refused(const char *dir, const char *hex, int err,
+			   const char *says)
 {
-	const char *hex = "ffeeddccbbaa99887766554433221100";
-	char *dir = fresh_dir();
+	struct diag_list d = DIAG_LIST_INIT;
 	void *data = (void *)1;
 	size_t len = 1;
+	char *path = xasprintf("%s/%s.bpf.o", dir, hex);
 
-	(void)state;
-	assert_int_equal(cache_put(dir, hex, CACHE_OBJ_SUFFIX, "", 0), 0);
-	assert_int_equal(cache_get(dir, hex, &data, &len), -ENOENT);
+	assert_int_equal(cache_get(dir, hex, &data, &len, &d), err);
 	assert_null(data);
 	assert_int_equal(len, 0);
-	assert_int_equal(cache_put(dir, hex, CACHE_OBJ_SUFFIX, "\177EL", 3), 0);
-	assert_int_equal(cache_get(dir, hex, &data, &len), -ENOENT);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].sev, DIAG_WARNING);
+	assert_non_null(strstr(d.v[0].msg, path));
+	assert_non_null(strstr(d.v[0].msg, says));
+	assert_non_null(strstr(d.v[0].msg, "rebuilding it"));
+	diag_list_release(&d);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(cache_get(dir, hex, &data, &len, &d), -ENOENT);
+	assert_int_equal(d.n, 0);
+	free(path);
+}
+
+static void rewrite(const char *dir, const char *hex, const void *bytes, size_t len)
+{
+	char *path = xasprintf("%s/%s.bpf.o", dir, hex);
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(bytes, 1, len, fp), len);
+	fclose(fp);
+	free(path);
+}
+
+/* A stored object of n bytes, read back raw (object and seal). */
+static char *stored(const char *dir, const char *hex, size_t n, size_t *len)
+{
+	char *obj = xmalloc(n), *path = xasprintf("%s/%s.bpf.o", dir, hex);
+	void *raw;
+
+	memcpy(obj, "\177ELF", 4);
+	for (size_t i = 4; i < n; i++)
+		obj[i] = (char)(i * 31);
+	assert_int_equal(cache_put_object(dir, hex, obj, n), 0);
+	assert_int_equal(file_read(path, &raw, len), 0);
+	assert_int_equal(*len, n + CACHE_SEAL_LEN);
+	free(obj);
+	free(path);
+	return raw;
+}
+
+/*
+ * The defects the ELF magic let through: a truncated object (libbpf
+ * then failed every run with "Unknown error 4001"), one flipped bit
+ * (loaded silently), an object copied under another key, and objects
+ * from before seals existed.
+ */
+static void test_get_verifies_seal(void **state)
+{
+	const char *hex = "ffeeddccbbaa99887766554433221100";
+	const char *other = "00112233445566778899aabbccddeeff";
+	char *dir = fresh_dir(), *raw;
+	size_t len;
+
+	(void)state;
+	raw = stored(dir, hex, 20000, &len);
+	rewrite(dir, hex, raw, 200);
+	expect_refused(dir, hex, -EBADMSG, "truncated");
+	rewrite(dir, hex, raw, len - 1);
+	expect_refused(dir, hex, -EBADMSG, "no seal");
+	rewrite(dir, hex, "", 0);
+	expect_refused(dir, hex, -EBADMSG, "truncated");
+	/* a seal that survives while bytes before it are lost */
+	{
+		char *cut = xmalloc(len - 100);
+
+		memcpy(cut, raw, len - CACHE_SEAL_LEN - 100);
+		memcpy(cut + len - CACHE_SEAL_LEN - 100, raw + len - CACHE_SEAL_LEN, CACHE_SEAL_LEN);
+		rewrite(dir, hex, cut, len - 100);
+		expect_refused(dir, hex, -EBADMSG, "length does not match");
+		free(cut);
+	}
+	for (size_t at = 4; at < len - CACHE_SEAL_LEN; at += 4999) {
+		raw[at] ^= 0x10;
+		rewrite(dir, hex, raw, len);
+		expect_refused(dir, hex, -EBADMSG, "checksum does not match");
+		raw[at] ^= 0x10;
+	}
+	raw[0] = 'X';
+	rewrite(dir, hex, raw, len);
+	expect_refused(dir, hex, -EBADMSG, "not an ELF object");
+	raw[0] = '\177';
+	/* intact bytes under another key's name */
+	rewrite(dir, other, raw, len);
+	expect_refused(dir, other, -EBADMSG, "checksum does not match");
+	/* and intact bytes under their own name load */
+	rewrite(dir, hex, raw, len);
+	{
+		struct diag_list d = DIAG_LIST_INIT;
+		void *data;
+		size_t n;
+
+		assert_int_equal(cache_get(dir, hex, &data, &n, &d), 0);
+		assert_int_equal(n, 20000);
+		assert_memory_equal(data, raw, 20000);
+		assert_int_equal(d.n, 0);
+		free(data);
+	}
+	free(raw);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* Files that are not the user's own are refused, as the directory is. */
+static void test_get_refuses_untrusted_files(void **state)
+{
+	const char *hex = "ffeeddccbbaa99887766554433221100";
+	char *dir = fresh_dir(), *raw, *path, *target;
+	size_t len;
+
+	(void)state;
+	path = xasprintf("%s/%s.bpf.o", dir, hex);
+	raw = stored(dir, hex, 5000, &len);
+	assert_int_equal(chmod(path, 0666), 0);
+	expect_refused(dir, hex, -EPERM, "writable by others (mode 0666)");
+	rewrite(dir, hex, raw, len);
+	assert_int_equal(chmod(path, 0620), 0);
+	expect_refused(dir, hex, -EPERM, "writable by others (mode 0620)");
+	/* a symlink to a perfectly good sealed object is not followed */
+	target = xasprintf("%s/elsewhere", dir);
+	rewrite(dir, "elsewhere", raw, len);
+	free(target);
+	target = xasprintf("%s/elsewhere.bpf.o", dir);
+	assert_int_equal(symlink(target, path), 0);
+	expect_refused(dir, hex, -EPERM, "symbolic link");
+	assert_int_equal(mkdir(path, 0700), 0);
+	expect_refused(dir, hex, -EPERM, "not a regular file");
+	if (geteuid() == 0) {
+		rewrite(dir, hex, raw, len);
+		assert_int_equal(chmod(path, 0600), 0);
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		expect_refused(dir, hex, -EPERM, "owned by uid 65534");
+	} else {
+		print_message("foreign owner case skipped: chown needs root\n");
+	}
+	free(target);
+	free(path);
+	free(raw);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void die_now(const char *tmp)
+{
+	(void)tmp;
+	raise(SIGKILL);
+}
+
+/*
+ * A writer killed after writing and syncing, before the rename: no entry
+ * appears under the key (only the .tmp- file), a get() is a silent miss,
+ * and the next store publishes a good one.
+ */
+static void test_killed_writer_leaves_no_entry(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	const char *hex = "ffeeddccbbaa99887766554433221100";
+	char *dir = fresh_dir(), *path;
+	struct dirent *de;
+	void *data;
+	size_t len;
+	int status, tmps = 0;
+	DIR *dp;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		cache_before_rename_hook = die_now;
+		cache_put_object(dir, hex, fake_obj, sizeof(fake_obj));
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+	path = xasprintf("%s/%s.bpf.o", dir, hex);
+	assert_int_equal(access(path, F_OK), -1);
+	dp = opendir(dir);
+	while ((de = readdir(dp)))
+		tmps += !strncmp(de->d_name, ".tmp-", 5);
+	closedir(dp);
+	assert_int_equal(tmps, 1);
+	assert_int_equal(cache_get(dir, hex, &data, &len, &d), -ENOENT);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(cache_put_object(dir, hex, fake_obj, sizeof(fake_obj)), 0);
+	assert_int_equal(cache_get(dir, hex, &data, &len, &d), 0);
+	assert_int_equal(len, sizeof(fake_obj));
+	free(data);
+	free(path);
 	rm_rf(dir);
 	free(dir);
 }
@@ -449,7 +645,9 @@ int main(void)
 		cmocka_unit_test(test_dir_rejects_world_writable),
 		cmocka_unit_test(test_dir_rejects_file_and_foreign_owner),
 		cmocka_unit_test(test_put_get_roundtrip),
-		cmocka_unit_test(test_get_treats_truncated_as_miss),
+		cmocka_unit_test(test_get_verifies_seal),
+		cmocka_unit_test(test_get_refuses_untrusted_files),
+		cmocka_unit_test(test_killed_writer_leaves_no_entry),
 		cmocka_unit_test(test_put_failure_leaves_nothing),
 	};
 

@@ -247,6 +247,24 @@ static void test_compile_error_in_generated_prelude(void **state)
 	diag_list_release(&d);
 }
 
+/* $PATH never decides what runs: a `clang` first in PATH is not used. */
+static void test_path_not_consulted(void **state)
+{
+	char *fake = write_script(workdir, "clang", "#!/bin/sh\nexit 0\n", 0700);
+	const char *cc;
+
+	(void)state;
+	setenv("PATH", workdir, 1);
+	cc = clang_path();
+	if (cc) {
+		assert_string_not_equal(cc, fake);
+		assert_true(!strncmp(cc, "/usr/bin/", 9) || !strncmp(cc, "/usr/local/bin/", 15) ||
+			    !strncmp(cc, "/usr/lib/llvm-", 14));
+	}
+	setenv("PATH", saved_path, 1);
+	free(fake);
+}
+
 static void test_clang_not_found(void **state)
 {
 	struct diag_list d = DIAG_LIST_INIT;
@@ -255,57 +273,90 @@ static void test_clang_not_found(void **state)
 	size_t len;
 
 	(void)state;
-	setenv("PATH", workdir, 1);
+	/* an explicit RECIPE_CLANG that is wrong does not fall back */
+	setenv("RECIPE_CLANG", "/nonexistent/clang", 1);
 	assert_null(clang_path());
 	assert_int_equal(clang_compile(good_src, strlen(good_src), workdir, &obj, &len, &d), -ENOENT);
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.v[0].msg, "clang not found");
 	assert_string_equal(d.v[0].hint,
-			    "apt-get install clang (recipe compiles BPF programs at run time)");
+			    "RECIPE_CLANG=/nonexistent/clang: /nonexistent/clang is not an executable file");
 	diag_list_release(&d);
 	cache_key_init(&k);
 	assert_int_equal(clang_identity(&k), -ENOENT);
-
-	/* an explicit RECIPE_CLANG that is wrong does not fall back */
-	setenv("PATH", saved_path, 1);
-	setenv("RECIPE_CLANG", "/nonexistent/clang", 1);
+	setenv("RECIPE_CLANG", "no-such-clang", 1);
 	assert_null(clang_path());
-	assert_int_equal(clang_compile(good_src, strlen(good_src), workdir, &obj, &len, &d), -ENOENT);
-	assert_int_equal(d.n, 1);
-	assert_string_equal(d.v[0].hint, "RECIPE_CLANG=/nonexistent/clang is not an executable file");
-	diag_list_release(&d);
+	assert_string_equal(clang_problem(),
+			    "RECIPE_CLANG=no-such-clang: no no-such-clang in /usr/local/bin or /usr/bin");
+	unsetenv("RECIPE_CLANG");
 }
 
-static void test_clang_path_search(void **state)
+/* clang_path() under RECIPE_CLANG=value is NULL and the problem says `says`. */
+static void refused(const char *value, const char *says)
 {
-	char *bin = xasprintf("%s/bin", workdir);
-	char *v17, *v15, *plain, *path, *want;
+	setenv("RECIPE_CLANG", value, 1);
+	assert_null(clang_path());
+	if (!strstr(clang_problem(), says))
+		fail_msg("problem '%s' lacks '%s'", clang_problem(), says);
+}
+
+/*
+ * RECIPE_CLANG is what root will execute: refused when the file, the
+ * directory it is named in or the directory it resolves into could be
+ * changed by someone else.
+ */
+static void test_clang_override_trust(void **state)
+{
+	char *bin = xasprintf("%s/bin", workdir), *open_dir = xasprintf("%s/open", workdir);
+	char *fake, *planted, *link, *want;
 
 	(void)state;
 	assert_int_equal(mkdir(bin, 0700), 0);
-	v15 = write_script(bin, "clang-15", "#!/bin/sh\n", 0700);
-	v17 = write_script(bin, "clang-17", "#!/bin/sh\n", 0700);
-	plain = write_script(bin, "clang", "#!/bin/sh\n", 0600);
-	/* relative entries are skipped even when they would match */
-	path = xasprintf(".:relative:%s", bin);
-	setenv("PATH", path, 1);
-	/* `clang` is not executable: the newest versioned one wins */
-	assert_string_equal(clang_path(), v17);
-	assert_int_equal(chmod(plain, 0700), 0);
-	assert_string_equal(clang_path(), plain);
-	/* RECIPE_CLANG as a bare name is looked up in PATH */
-	setenv("RECIPE_CLANG", "clang-15", 1);
-	assert_string_equal(clang_path(), v15);
+	fake = write_script(bin, "clang-17", "#!/bin/sh\n", 0700);
+	setenv("RECIPE_CLANG", fake, 1);
+	assert_string_equal(clang_path(), fake);
+	/* a path that goes through .. is fine: it is checked where it leads */
 	want = xasprintf("%s/../bin/clang-17", bin);
 	setenv("RECIPE_CLANG", want, 1);
 	assert_string_equal(clang_path(), want);
-	unsetenv("RECIPE_CLANG");
-	setenv("PATH", saved_path, 1);
 	free(want);
-	free(path);
-	free(plain);
-	free(v15);
-	free(v17);
+
+	assert_int_equal(chmod(fake, 0757), 0);
+	refused(fake, "clang-17 is writable by group or others (mode 0757");
+	assert_int_equal(chmod(fake, 0720), 0);
+	refused(fake, "is writable by group or others (mode 0720");
+	assert_int_equal(chmod(fake, 0600), 0);
+	refused(fake, "is not an executable file");
+	assert_int_equal(chmod(fake, 0700), 0);
+	assert_int_equal(chmod(bin, 0777), 0);
+	refused(fake, "/bin is writable by group or others (mode 0777");
+	assert_int_equal(chmod(bin, 0700), 0);
+
+	/* a safe link into a directory anyone can write */
+	assert_int_equal(mkdir(open_dir, 0700), 0);
+	assert_int_equal(chmod(open_dir, 01777), 0);
+	planted = write_script(open_dir, "clang", "#!/bin/sh\n", 0700);
+	link = xasprintf("%s/clang", bin);
+	assert_int_equal(symlink(planted, link), 0);
+	refused(link, "/open is writable by group or others (mode 1777");
+
+	refused("bin/clang-17", "relative path");
+	if (geteuid() == 0) {
+		assert_int_equal(chown(fake, 65534, 65534), 0);
+		refused(fake, "is owned by another user");
+	} else {
+		print_message("foreign owner case skipped: chown needs root\n");
+	}
+	/* a bare name is looked up in the trusted directories */
+	if (!access("/usr/bin/clang-14", X_OK) && access("/usr/local/bin/clang-14", F_OK)) {
+		setenv("RECIPE_CLANG", "clang-14", 1);
+		assert_string_equal(clang_path(), "/usr/bin/clang-14");
+	}
+	unsetenv("RECIPE_CLANG");
+	free(link);
+	free(planted);
+	free(fake);
+	free(open_dir);
 	free(bin);
 }
 
@@ -426,7 +477,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_compile_warning_on_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compile_error_in_generated_prelude, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clang_not_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clang_path_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_not_consulted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clang_override_trust, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identity_tracks_compiler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clang_killed_by_signal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clang_unexplained_failure, setup, teardown),

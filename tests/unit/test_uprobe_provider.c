@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,6 +171,43 @@ static void test_uprobe_symbol(void **state)
 }
 
 /* A glob: every matching function a point, in name order. */
+/* Bytes malloc has handed out and not had back. */
+static size_t heap_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+
+/*
+ * Expanding and releasing points gives back every byte: make_proto once
+ * cleared has_ret on uprobe points, so kfunc_proto_free() never freed
+ * the untyped retval's two strings (2 x 32 bytes a point). Measured in
+ * the steady state, after rounds that warm whatever caches the lookup
+ * keeps; `valgrind --leak-check=full build/tests/test_uprobe_provider`
+ * tells the same story.
+ */
+static void test_points_do_not_leak(void **state)
+{
+	static const char *const types[] = { "uprobe", "uretprobe" };
+	size_t before = 0;
+
+	(void)state;
+	for (int round = 0; round < 6; round++) {
+		if (round == 3)
+			before = heap_in_use();
+		for (size_t t = 0; t < 2; t++) {
+			for (int i = 0; i < 50; i++) {
+				struct expansion x;
+
+				expand(&x, types[t], "%s:unit_target_*", self);
+				assert_int_equal(x.err, 0);
+				assert_int_equal(x.n, 2);
+				release(&x);
+			}
+		}
+	}
+	assert_int_equal(heap_in_use(), before);
+}
+
 static void test_uprobe_glob(void **state)
 {
 	struct expansion x;
@@ -450,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_aliases_and_flags),
 		cmocka_unit_test(test_uprobe_symbol),
 		cmocka_unit_test(test_uprobe_glob),
+		cmocka_unit_test(test_points_do_not_leak),
 		cmocka_unit_test(test_uprobe_errors),
 		cmocka_unit_test(test_listing),
 		cmocka_unit_test(test_usdt_points),
