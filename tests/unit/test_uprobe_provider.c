@@ -183,7 +183,10 @@ static size_t heap_in_use(void)
  * the untyped retval's two strings (2 x 32 bytes a point). Measured in
  * the steady state, after rounds that warm whatever caches the lookup
  * keeps; `valgrind --leak-check=full build/tests/test_uprobe_provider`
- * tells the same story.
+ * tells the same story. The leak was 64 bytes per point, 38 KiB over
+ * the three measured rounds; the allowance of 4 KiB absorbs what malloc
+ * and libc keep for themselves (608 bytes seen when the binary's path
+ * is longer), so the test fails on the leak and not on the allocator.
  */
 static void test_points_do_not_leak(void **state)
 {
@@ -205,7 +208,7 @@ static void test_points_do_not_leak(void **state)
 			}
 		}
 	}
-	assert_int_equal(heap_in_use(), before);
+	assert_in_range(heap_in_use(), before, before + 4096);
 }
 
 static void test_uprobe_glob(void **state)
