@@ -127,9 +127,18 @@ $(WORKLOAD): tests/workload/rcp-wl.c Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE $(CFLAGS) -fno-omit-frame-pointer -static -o $@ $<
 
-# Unit tests: no root, no kernel access beyond reading.
+# Unit tests: no root, no kernel access beyond reading. The plan and gen
+# tests and the goldens read tracepoint formats from the checked-in copy
+# (tests/fixtures/tracefs, see tests/README.md), not this kernel's tracefs.
+FIXTURE_TRACEFS := $(CURDIR)/tests/fixtures/tracefs
+HERMETIC_UNITS  := test_plan test_gen test_uprobe_provider
+
 check: $(UNIT_BINS) $(OUTPUT)/recipe
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; RECIPE_SRCDIR=$(CURDIR) $$t; done
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
+	  case " $(HERMETIC_UNITS) " in *" $${t##*/} "*) tfs=$(FIXTURE_TRACEFS);; *) tfs=;; esac; \
+	  RECIPE_SRCDIR=$(CURDIR) RECIPE_TRACEFS=$$tfs $$t; done
+
+golden golden-update: export RECIPE_TRACEFS := $(FIXTURE_TRACEFS)
 
 # Integration tests: real programs on the running kernel (root).
 integration: $(INTEG_BINS) $(OUTPUT)/recipe $(WORKLOAD)
