@@ -7,6 +7,10 @@
  * tracefs_root() looks at /sys/kernel/tracing, then
  * /sys/kernel/debug/tracing, then /proc/mounts, and mounts tracefs at
  * /sys/kernel/tracing when none is found (needs root).
+ *
+ * RECIPE_TRACEFS, when set and not empty, is the root instead, used as
+ * it is and never mounted: the hermetic tests point it at the format
+ * and id files checked in under tests/fixtures/tracefs/.
  */
 #ifndef RECIPE_PROBES_TRACEFS_H
 #define RECIPE_PROBES_TRACEFS_H

@@ -14,8 +14,9 @@
  * - Paths: RECIPE_BIN, RECIPE_WORKLOAD and RECIPE_SRCDIR (set by `make
  *   integration`), made absolute once so a test may chdir.
  *
- * Everything is static inline: each test_*.c is one translation unit
- * and uses a different subset.
+ * The code is in harness.c, compiled once and linked into every
+ * integration test; this header is the contract. It also brings in the
+ * headers the tests use with it (cmocka, libbpf, POSIX).
  */
 #ifndef RECIPE_TESTS_HARNESS_H
 #define RECIPE_TESTS_HARNESS_H
@@ -58,46 +59,22 @@ struct harness_paths {
 	char srcdir[PATH_MAX];
 };
 
-static struct harness_paths harness_paths;
+/* Filled by harness_init_paths() (HARNESS_REQUIRE_ROOT does it). */
+extern struct harness_paths harness_paths;
 
-static inline int harness_resolve(char *dst, const char *env, const char *fallback)
-{
-	const char *v = getenv(env);
-
-	if (!v || !*v)
-		v = fallback;
-	if (!realpath(v, dst)) {
-		snprintf(dst, PATH_MAX, "%s", v);
-		return -errno;
-	}
-	return 0;
-}
+/*
+ * $env (or fallback when unset or empty) made absolute into dst, which
+ * holds PATH_MAX; -errno when it does not exist (dst then holds it as
+ * given, for the message).
+ */
+int harness_resolve(char *dst, const char *env, const char *fallback);
 
 /*
  * Resolve the three paths; returns 0, or -errno naming the first that
  * does not exist (the test then fails with that message: a missing
  * binary is a build problem, not a reason to skip).
  */
-static inline int harness_init_paths(const char **missing)
-{
-	int err;
-
-	*missing = NULL;
-	if ((err = harness_resolve(harness_paths.srcdir, "RECIPE_SRCDIR", "."))) {
-		*missing = harness_paths.srcdir;
-		return err;
-	}
-	if ((err = harness_resolve(harness_paths.recipe, "RECIPE_BIN", "build/recipe"))) {
-		*missing = harness_paths.recipe;
-		return err;
-	}
-	if ((err = harness_resolve(harness_paths.workload, "RECIPE_WORKLOAD",
-				   "build/tests/rcp-wl"))) {
-		*missing = harness_paths.workload;
-		return err;
-	}
-	return 0;
-}
+int harness_init_paths(const char **missing);
 
 /*
  * Call first in every test.  Skips (with the reason printed) when not
@@ -128,27 +105,10 @@ struct hproc {
 };
 
 /* Keep our pipe ends off 0-2 in case the test itself was started without them. */
-static inline int harness_high_fd(int fd)
-{
-	int nfd;
+int harness_high_fd(int fd);
 
-	if (fd > 2)
-		return fd;
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	close(fd);
-	return nfd;
-}
-
-static inline int harness_pipe(int fds[2])
-{
-	if (pipe2(fds, O_CLOEXEC))
-		return -errno;
-	fds[0] = harness_high_fd(fds[0]);
-	fds[1] = harness_high_fd(fds[1]);
-	if (fds[0] < 0 || fds[1] < 0)
-		return -EMFILE;
-	return 0;
-}
+/* pipe2(O_CLOEXEC) with both ends above fd 2; 0 or -errno. */
+int harness_pipe(int fds[2]);
 
 /*
  * Start argv[0] (looked up in PATH if it has no slash) with stdout and
@@ -157,129 +117,22 @@ static inline int harness_pipe(int fds[2])
  * leads a new process group, so hproc_wait() can kill everything it
  * started (a recipe's -c command included).  Returns 0 or -errno.
  */
-static inline int hproc_spawn(struct hproc *p, char *const argv[], int with_stdin)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int in[2] = { -1, -1 }, out[2], err[2], rc, i;
-	struct strbuf cmd = STRBUF_INIT;
+int hproc_spawn(struct hproc *p, char *const argv[], int with_stdin);
 
-	memset(p, 0, sizeof(*p));
-	p->in_fd = p->out_fd = p->err_fd = -1;
-	strbuf_init(&p->out);
-	strbuf_init(&p->err);
-	for (i = 0; argv[i]; i++)
-		strbuf_addf(&cmd, "%s%s", i ? " " : "", argv[i]);
-	p->cmdline = strbuf_detach(&cmd);
-
-	if ((rc = harness_pipe(out)))
-		return rc;
-	if ((rc = harness_pipe(err)))
-		return rc;
-	if (with_stdin && (rc = harness_pipe(in)))
-		return rc;
-
-	posix_spawn_file_actions_init(&fa);
-	if (with_stdin)
-		posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-	else
-		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-
-	rc = posix_spawnp(&p->pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-
-	close(out[1]);
-	close(err[1]);
-	if (with_stdin)
-		close(in[0]);
-	if (rc) {
-		close(out[0]);
-		close(err[0]);
-		if (with_stdin)
-			close(in[1]);
-		p->pid = 0;
-		return -rc;
-	}
-	p->out_fd = out[0];
-	p->err_fd = err[0];
-	p->in_fd = with_stdin ? in[1] : -1;
-	return 0;
-}
-
-static inline long long harness_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+long long harness_now_ms(void);
 
 /* Read whatever is ready on fd into sb; closes and clears fd at EOF. */
-static inline void harness_drain(int *fd, struct strbuf *sb)
-{
-	char buf[65536];
-	ssize_t n;
-
-	n = read(*fd, buf, sizeof(buf));
-	if (n > 0) {
-		strbuf_add(sb, buf, n);
-	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-		close(*fd);
-		*fd = -1;
-	}
-}
+void harness_drain(int *fd, struct strbuf *sb);
 
 /*
  * One round of I/O: wait up to timeout_ms for output on either pipe,
  * collect it, and reap the child if it has exited.
  */
-static inline void hproc_pump(struct hproc *p, int timeout_ms)
-{
-	struct pollfd pfd[2];
-	int n = 0, i;
-
-	if (p->out_fd >= 0)
-		pfd[n++] = (struct pollfd){ .fd = p->out_fd, .events = POLLIN };
-	if (p->err_fd >= 0)
-		pfd[n++] = (struct pollfd){ .fd = p->err_fd, .events = POLLIN };
-	/*
-	 * Both pipes at EOF but the child alive (it closed them, or a
-	 * grandchild holds them): poll() without fds just sleeps, in short
-	 * slices so that the exit is noticed promptly.
-	 */
-	if (n == 0 && timeout_ms > 20)
-		timeout_ms = 20;
-	if (n > 0 && !p->reaped && timeout_ms > 50)
-		timeout_ms = 50;
-	if (poll(pfd, n, timeout_ms) > 0) {
-		for (i = 0; i < n; i++) {
-			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (pfd[i].fd == p->out_fd)
-				harness_drain(&p->out_fd, &p->out);
-			else
-				harness_drain(&p->err_fd, &p->err);
-		}
-	}
-	if (!p->reaped && p->pid > 0 && waitpid(p->pid, &p->status, WNOHANG) == p->pid)
-		p->reaped = 1;
-}
+void hproc_pump(struct hproc *p, int timeout_ms);
 
 /* Shell-style exit code: 0-255 for exit(), 128 + N for signal N. */
-static inline int hproc_exit_code(const struct hproc *p)
-{
-	if (WIFEXITED(p->status))
-		return WEXITSTATUS(p->status);
-	if (WIFSIGNALED(p->status))
-		return 128 + WTERMSIG(p->status);
-	return -1;
-}
+int hproc_exit_code(const struct hproc *p);
 
 /*
  * Wait for exit and EOF on both pipes, up to timeout_ms.  Returns the
@@ -287,27 +140,7 @@ static inline int hproc_exit_code(const struct hproc *p)
  * reaping the child.  A grandchild that keeps the pipes open past the
  * child's exit does not hold us beyond the deadline either.
  */
-static inline int hproc_wait(struct hproc *p, int timeout_ms)
-{
-	long long deadline = harness_now_ms() + timeout_ms;
-
-	while (!p->reaped || p->out_fd >= 0 || p->err_fd >= 0) {
-		long long left = deadline - harness_now_ms();
-
-		if (left <= 0) {
-			if (p->reaped)
-				break;
-			kill(-p->pid, SIGKILL);
-			while (waitpid(p->pid, &p->status, 0) < 0 && errno == EINTR)
-				;
-			p->reaped = 1;
-			hproc_pump(p, 0);
-			return -ETIMEDOUT;
-		}
-		hproc_pump(p, left > INT_MAX ? INT_MAX : (int)left);
-	}
-	return hproc_exit_code(p);
-}
+int hproc_wait(struct hproc *p, int timeout_ms);
 
 /*
  * Wait until stderr (which = 2) or stdout (which = 1) contains needle.
@@ -315,104 +148,27 @@ static inline int hproc_wait(struct hproc *p, int timeout_ms)
  * -ETIMEDOUT when the deadline passes (the process is left running: the
  * caller decides, usually hproc_wait() with a short timeout to kill it).
  */
-static inline int hproc_wait_for(struct hproc *p, int which, const char *needle,
-				 int timeout_ms)
-{
-	long long deadline = harness_now_ms() + timeout_ms;
-	struct strbuf *sb = which == 1 ? &p->out : &p->err;
-	int *fd = which == 1 ? &p->out_fd : &p->err_fd;
+int hproc_wait_for(struct hproc *p, int which, const char *needle,
+		   int timeout_ms);
 
-	for (;;) {
-		long long left;
-
-		if (strstr(strbuf_str(sb), needle))
-			return 0;
-		if (*fd < 0 && p->reaped)
-			return -ESRCH;
-		left = deadline - harness_now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		hproc_pump(p, left > INT_MAX ? INT_MAX : (int)left);
-	}
-}
-
-static inline int hproc_signal(struct hproc *p, int sig)
-{
-	if (p->reaped)
-		return -ESRCH;
-	return kill(p->pid, sig) ? -errno : 0;
-}
+/* kill(2) the child (not its group); -ESRCH once it is reaped. */
+int hproc_signal(struct hproc *p, int sig);
 
 /* Write s to the child's stdin and close it. */
-static inline int hproc_write_stdin(struct hproc *p, const char *s)
-{
-	size_t len = strlen(s);
-	int rc = 0;
-
-	if (p->in_fd < 0)
-		return -EBADF;
-	while (len) {
-		ssize_t n = write(p->in_fd, s, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		s += n;
-		len -= n;
-	}
-	close(p->in_fd);
-	p->in_fd = -1;
-	return rc;
-}
+int hproc_write_stdin(struct hproc *p, const char *s);
 
 /*
  * Kills a still-running child's group and releases the buffers; a no-op
  * for a zeroed or already freed hproc, so a test's teardown can free
  * every hproc whatever point a failed assertion left it at.
  */
-static inline void hproc_free(struct hproc *p)
-{
-	if (!p->cmdline)
-		return;
-	if (p->pid > 0 && !p->reaped) {
-		kill(-p->pid, SIGKILL);
-		while (waitpid(p->pid, &p->status, 0) < 0 && errno == EINTR)
-			;
-		p->reaped = 1;
-	}
-	if (p->in_fd >= 0)
-		close(p->in_fd);
-	if (p->out_fd >= 0)
-		close(p->out_fd);
-	if (p->err_fd >= 0)
-		close(p->err_fd);
-	p->in_fd = p->out_fd = p->err_fd = -1;
-	strbuf_release(&p->out);
-	strbuf_release(&p->err);
-	free(p->cmdline);
-	p->cmdline = NULL;
-}
+void hproc_free(struct hproc *p);
 
 /* Spawn and wait: returns the exit code, -ETIMEDOUT, or -errno from spawn. */
-static inline int hproc_run(struct hproc *p, char *const argv[], int timeout_ms)
-{
-	int rc = hproc_spawn(p, argv, 0);
-
-	return rc ? rc : hproc_wait(p, timeout_ms);
-}
+int hproc_run(struct hproc *p, char *const argv[], int timeout_ms);
 
 /* Print the command and everything it printed, before a failure. */
-static inline void hproc_dump(const struct hproc *p)
-{
-	print_message("---- command: %s\n", p->cmdline ? p->cmdline : "(none)");
-	if (p->reaped)
-		print_message("---- exit code: %d\n", hproc_exit_code(p));
-	print_message("---- stdout:\n%s\n---- stderr:\n%s\n----\n",
-		      strbuf_str(&p->out), strbuf_str(&p->err));
-}
+void hproc_dump(const struct hproc *p);
 
 /* Assertions that show the process's output when they fail. */
 #define HASSERT(p, cond) do {							\
@@ -441,215 +197,67 @@ static inline void hproc_dump(const struct hproc *p)
 /* ---- report parsing (bpftrace text layout) ----------------------- */
 
 /* Start of the line after the one containing s (or NULL at the end). */
-static inline const char *report_next_line(const char *s)
-{
-	const char *nl = strchr(s, '\n');
-
-	return nl ? nl + 1 : NULL;
-}
+const char *report_next_line(const char *s);
 
 /* Parse the integer at s (after optional blanks); -1 if there is none. */
-static inline long long report_number(const char *s)
-{
-	char *end;
-	long long v;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (end == s || errno)
-		return -1;
-	return v;
-}
+long long report_number(const char *s);
 
 /*
  * The value on the first line that begins with key_line_prefix, e.g.
  * "@[9]: " or "@bytes[W]: "; -1 if there is no such line.
  */
-static inline long long report_scalar(const char *out, const char *key_line_prefix)
-{
-	size_t plen = strlen(key_line_prefix);
-	const char *l;
-
-	for (l = out; l && *l; l = report_next_line(l))
-		if (!strncmp(l, key_line_prefix, plen))
-			return report_number(l + plen);
-	return -1;
-}
+long long report_scalar(const char *out, const char *key_line_prefix);
 
 /*
  * Visit every `@map[KEY]: VALUE` line of map (e.g. "@bytes" or "@")
  * whose KEY contains key_substr.  Returns how many matched and, through
  * max and sum, their largest value and their total.
  */
-static inline int report_keys_where(const char *out, const char *map,
-				    const char *key_substr,
-				    long long *max, long long *sum)
-{
-	size_t mlen = strlen(map);
-	const char *l;
-	int n = 0;
-
-	*max = -1;
-	*sum = 0;
-	for (l = out; l && *l; l = report_next_line(l)) {
-		const char *key, *end, *eol;
-		long long v;
-
-		if (strncmp(l, map, mlen) || l[mlen] != '[')
-			continue;
-		key = l + mlen + 1;
-		eol = strchr(key, '\n');
-		if (!eol)
-			eol = key + strlen(key);
-		/* The last "]:" on the line: a key may itself contain ']'. */
-		end = NULL;
-		for (const char *c = key; c + 1 < eol; c++)
-			if (c[0] == ']' && c[1] == ':')
-				end = c;
-		if (!end || !memmem(key, end - key, key_substr, strlen(key_substr)))
-			continue;
-		v = report_number(end + 2);
-		if (v < 0)
-			continue;
-		n++;
-		*sum += v;
-		if (v > *max)
-			*max = v;
-	}
-	return n;
-}
+int report_keys_where(const char *out, const char *map,
+		      const char *key_substr,
+		      long long *max, long long *sum);
 
 /* Largest value of a key of map containing key_substr; -1 if none. */
-static inline long long report_max_where(const char *out, const char *map,
-					 const char *key_substr)
-{
-	long long max, sum;
-
-	return report_keys_where(out, map, key_substr, &max, &sum) ? max : -1;
-}
+long long report_max_where(const char *out, const char *map,
+			   const char *key_substr);
 
 /*
  * How many `@map[KEY]:` lines repeat an earlier one: a map prints each
  * key once, so two lines alike mean two keys that differ in bytes the
  * report does not show (junk after a string's NUL).
  */
-static inline int report_repeated_keys(const char *out)
-{
-	int n = 0;
-
-	for (const char *l = out; l && *l; l = report_next_line(l)) {
-		const char *colon = strstr(l, "]: ");
-		const char *eol = strchr(l, '\n');
-
-		if (*l != '@' || !colon || (eol && colon > eol))
-			continue;
-		for (const char *m = out; m != l; m = report_next_line(m))
-			if (!strncmp(m, l, (size_t)(colon - l) + 3))
-				n++;
-	}
-	return n;
-}
+int report_repeated_keys(const char *out);
 
 /*
  * Find a histogram's header line (exactly map_header, e.g. "@:" or
  * "@bytes[W]:") and return the first bucket line under it, or NULL.
  */
-static inline const char *report_hist_body(const char *out, const char *map_header)
-{
-	size_t hlen = strlen(map_header);
-	const char *l;
-
-	for (l = out; l && *l; l = report_next_line(l)) {
-		const char *rest = l + hlen;
-
-		if (strncmp(l, map_header, hlen))
-			continue;
-		while (*rest == ' ' || *rest == '\t' || *rest == '\r')
-			rest++;
-		if (*rest == '\n' || !*rest)
-			return report_next_line(l);
-	}
-	return NULL;
-}
+const char *report_hist_body(const char *out, const char *map_header);
 
 /* A bucket line starts with '[' or '(' ("(..., 0)" in lhist). */
-static inline int report_is_bucket(const char *l)
-{
-	return l && (*l == '[' || *l == '(');
-}
+int report_is_bucket(const char *l);
 
 /* The bucket label's end: the closing ']' or ')' of "[lo, hi)" / "[n]". */
-static inline const char *report_label_end(const char *l)
-{
-	const char *c;
-
-	for (c = l + 1; *c && *c != '\n'; c++)
-		if (*c == ']' || *c == ')')
-			return c + 1;
-	return NULL;
-}
+const char *report_label_end(const char *l);
 
 /*
  * The count of bucket label (e.g. "[4K, 8K)") in the histogram under
  * map_header; -1 if the header or the bucket is absent.
  */
-static inline long long report_bucket(const char *out, const char *map_header,
-				      const char *label)
-{
-	const char *l = report_hist_body(out, map_header);
-	size_t len = strlen(label);
-
-	for (; report_is_bucket(l); l = report_next_line(l)) {
-		const char *end = report_label_end(l);
-
-		if (end && (size_t)(end - l) == len && !strncmp(l, label, len))
-			return report_number(end);
-	}
-	return -1;
-}
+long long report_bucket(const char *out, const char *map_header,
+			const char *label);
 
 /*
  * Sum of all bucket counts in the histogram under map_header; -1 if the
  * header is absent.  *nbuckets (if non-NULL) gets the number of lines.
  */
-static inline long long report_bucket_total(const char *out, const char *map_header,
-					    int *nbuckets)
-{
-	const char *l = report_hist_body(out, map_header);
-	long long total = 0;
-	int n = 0;
-
-	if (nbuckets)
-		*nbuckets = 0;
-	if (!l)
-		return -1;
-	for (; report_is_bucket(l); l = report_next_line(l)) {
-		const char *end = report_label_end(l);
-		long long v = end ? report_number(end) : -1;
-
-		if (v >= 0) {
-			total += v;
-			n++;
-		}
-	}
-	if (nbuckets)
-		*nbuckets = n;
-	return total;
-}
+long long report_bucket_total(const char *out, const char *map_header,
+			      int *nbuckets);
 
 /* ---- loaded BPF programs ------------------------------------------ */
 
 /* The highest BPF program id in use now (0 if none): a baseline. */
-static inline __u32 harness_bpf_max_prog_id(void)
-{
-	__u32 id = 0, next;
-
-	while (!bpf_prog_get_next_id(id, &next))
-		id = next;
-	return id;
-}
+__u32 harness_bpf_max_prog_id(void);
 
 /*
  * Count the loaded BPF programs whose name starts with "rcp_" and whose
@@ -657,62 +265,17 @@ static inline __u32 harness_bpf_max_prog_id(void)
  * names if non-NULL.  Passing a baseline taken before a run attributes
  * leftovers to that run rather than to whatever else is loaded.
  */
-static inline int harness_rcp_progs(__u32 min_id, struct strbuf *names)
-{
-	__u32 id = min_id, next;
-	int n = 0;
-
-	while (!bpf_prog_get_next_id(id, &next)) {
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		int fd;
-
-		id = next;
-		fd = bpf_prog_get_fd_by_id(id);
-		if (fd < 0)
-			continue;	/* unloaded meanwhile */
-		memset(&info, 0, sizeof(info));
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    !strncmp(info.name, "rcp_", 4)) {
-			n++;
-			if (names)
-				strbuf_addf(names, "%u:%s ", info.id, info.name);
-		}
-		close(fd);
-	}
-	return n;
-}
+int harness_rcp_progs(__u32 min_id, struct strbuf *names);
 
 /*
  * Like harness_rcp_progs(), but gives the kernel up to timeout_ms to
  * finish releasing programs of a process that has just exited.
  */
-static inline int harness_rcp_progs_settled(__u32 min_id, struct strbuf *names,
-					    int timeout_ms)
-{
-	long long deadline = harness_now_ms() + timeout_ms;
-	int n;
-
-	for (;;) {
-		n = harness_rcp_progs(min_id, NULL);
-		if (!n || harness_now_ms() >= deadline)
-			break;
-		usleep(20000);
-	}
-	return n ? harness_rcp_progs(min_id, names) : 0;
-}
+int harness_rcp_progs_settled(__u32 min_id, struct strbuf *names,
+			      int timeout_ms);
 
 /* Fail (cmocka) when an rcp_ program with an id above baseline is still loaded. */
-static inline void harness_assert_no_rcp_progs(__u32 baseline, const char *after)
-{
-	struct strbuf names = STRBUF_INIT;
-	int n = harness_rcp_progs_settled(baseline, &names, 1000);
-
-	if (n)
-		fail_msg("%d rcp_ BPF program(s) still loaded after %s: %s",
-			 n, after, strbuf_str(&names));
-	strbuf_release(&names);
-}
+void harness_assert_no_rcp_progs(__u32 baseline, const char *after);
 
 /* ---- a case's processes and scratch files ------------------------- */
 
@@ -732,45 +295,15 @@ struct harness_fixture {
 	char *file;		/* the O_DIRECT target inside dir */
 };
 
-static inline int harness_setup(void **state)
-{
-	*state = xcalloc(1, sizeof(struct harness_fixture));
-	return 0;
-}
+int harness_setup(void **state);
 
-static inline int harness_teardown(void **state)
-{
-	struct harness_fixture *f = *state;
-
-	hproc_free(&f->rec);
-	hproc_free(&f->wl);
-	if (f->file) {
-		unlink(f->file);
-		free(f->file);
-	}
-	if (*f->dir)
-		rmdir(f->dir);
-	free(f);
-	return 0;
-}
+int harness_teardown(void **state);
 
 /* A file for O_DIRECT writes on a real block device (/tmp may be tmpfs). */
-static inline const char *harness_dio_file(struct harness_fixture *f)
-{
-	snprintf(f->dir, sizeof(f->dir), "/var/tmp/rcp-it.XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		*f->dir = '\0';
-		fail_msg("mkdtemp /var/tmp/rcp-it.XXXXXX: %s", strerror(errno));
-	}
-	f->file = xasprintf("%s/dio.bin", f->dir);
-	return f->file;
-}
+const char *harness_dio_file(struct harness_fixture *f);
 
 /* tests/recipes/NAME.yaml, for cases that run a test recipe (free it). */
-static inline char *harness_test_recipe(const char *name)
-{
-	return xasprintf("%s/tests/recipes/%s.yaml", harness_paths.srcdir, name);
-}
+char *harness_test_recipe(const char *name);
 
 /* ---- running a recipe around a workload --------------------------- */
 
@@ -778,17 +311,8 @@ static inline char *harness_test_recipe(const char *name)
  * `recipe run RECIPE -c "rcp-wl WL_ARGS" [extra1 [extra2]]` to its end:
  * the exit code, -ETIMEDOUT or -errno.
  */
-static inline int harness_run_with_workload(struct hproc *p, const char *recipe,
-					    const char *wl_args, const char *extra1,
-					    const char *extra2)
-{
-	char *cmd = xasprintf("%s %s", harness_paths.workload, wl_args);
-	char *argv[] = { harness_paths.recipe, "run", (char *)recipe, "-c", cmd,
-			 (char *)extra1, (char *)extra2, NULL };
-	int rc = hproc_run(p, argv, HARNESS_RUN_TIMEOUT_MS);
-
-	free(cmd);
-	return rc;
-}
+int harness_run_with_workload(struct hproc *p, const char *recipe,
+			      const char *wl_args, const char *extra1,
+			      const char *extra2);
 
 #endif
