@@ -124,7 +124,7 @@ static const struct {
 	{ "CCC_OVERRIDE_OPTIONS", "clang's options (it may load plugins)" },
 };
 
-static void warn_root_env(struct diag_list *d)
+void object_warn_root_env(struct diag_list *d)
 {
 	if (geteuid() != 0)
 		return;
@@ -146,7 +146,6 @@ int object_build(const struct plan *p, struct object *out, struct diag_list *d)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	warn_root_env(d);
 	err = gen_render(p, &u, d);
 	if (err)
 		return err;
