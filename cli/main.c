@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "compile/clang.h"
+#include "compile/object.h"
 #include "load/catalog.h"
 #include "btf_types.h"
 
@@ -105,8 +106,12 @@ int cli_check_env(const char *what)
 		diag_err(&d, NULL, "clang not found: recipe compiles BPF programs at run time");
 		diag_hint(&d, "%s", clang_problem());
 	}
-	if (diag_ok(&d))
+	if (diag_ok(&d)) {
+		object_warn_root_env(&d);
+		diag_print(&d, stderr);
+		diag_list_release(&d);
 		return EXIT_OK;
+	}
 	diag_print(&d, stderr);
 	diag_list_release(&d);
 	return EXIT_ENV;

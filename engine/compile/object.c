@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "btf_types.h"
 #include "compile/cache.h"
@@ -101,6 +102,39 @@ static int key_of(const struct gen_unit *u, struct cache_key *k,
 		diag_hint(d, "%s", clang_problem());
 	}
 	return err;
+}
+
+/*
+ * The environment variables that change what root executes or loads.
+ * Each is honoured (root may mean it), but said once per build, since
+ * an environment kept by sudo or a service file is easy to miss.
+ */
+static const struct {
+	const char *name;
+	const char *what;
+} root_env[] = {
+	{ "RECIPE_CLANG", "the compiler root runs" },
+	{ "RECIPE_CACHE_DIR", "where root loads compiled objects from" },
+	{ "XDG_CACHE_HOME", "where root loads compiled objects from" },
+	{ "RECIPE_PATH", "where recipes come from" },
+	{ "RECIPE_TEMPLATES", "the C templates compiled and loaded" },
+	{ "RECIPE_VMLINUX_BTF", "the kernel types compiled in" },
+	{ "CPATH", "the headers clang includes" },
+	{ "C_INCLUDE_PATH", "the headers clang includes" },
+	{ "CCC_OVERRIDE_OPTIONS", "clang's options (it may load plugins)" },
+};
+
+void object_warn_root_env(struct diag_list *d)
+{
+	if (geteuid() != 0)
+		return;
+	for (size_t i = 0; i < sizeof(root_env) / sizeof(root_env[0]); i++) {
+		const char *v = getenv(root_env[i].name);
+
+		if (v && *v)
+			diag_add(d, DIAG_WARNING, NULL, "running as root with %s=%s: it sets %s",
+				 root_env[i].name, v, root_env[i].what);
+	}
 }
 
 int object_build(const struct plan *p, struct object *out, struct diag_list *d)

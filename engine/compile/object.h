@@ -29,5 +29,11 @@ int object_build(const struct plan *p, struct object *out, struct diag_list *d);
 /* The complete generated C (what clang compiles), for `recipe show --c`. */
 int object_source(const struct plan *p, struct strbuf *out, struct diag_list *d);
 void object_release(struct object *o);
+/*
+ * Running as root, a warning for each set variable that changes what
+ * root executes or loads (RECIPE_CLANG, RECIPE_CACHE_DIR, RECIPE_PATH,
+ * clang's CPATH, ...): honoured, but said. For the CLI's edge, once.
+ */
+void object_warn_root_env(struct diag_list *d);
 
 #endif

@@ -189,24 +189,41 @@ static void add_verifier_tail(struct diag_list *d)
 		  (int)(end - start), start);
 }
 
-/* Where rcp_cfg sits in .rodata, from the object's own BTF. */
-static int config_offset(struct bpf_object *obj, unsigned *offset)
+/*
+ * The map that holds rcp_cfg and where in it, from the object's own BTF:
+ * the DATASEC listing the rcp_cfg variable is the value type libbpf gave
+ * that section's internal map. Matching map names would not do: clang
+ * puts long string literals in a second read-only section
+ * (.rodata.str1.1), whose map name also contains ".rodata".
+ */
+static int config_map(struct bpf_object *obj, struct bpf_map **out,
+		      unsigned *offset)
 {
 	struct btf *btf = bpf_object__btf(obj);
-	int id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -ENOENT;
-	const struct btf_type *sec;
-	const struct btf_var_secinfo *vs;
+	struct bpf_map *map;
+	__u32 n = btf ? btf__type_cnt(btf) : 0;
 
-	if (id < 0)
-		return -ENOENT;
-	sec = btf__type_by_id(btf, (__u32)id);
-	vs = btf_var_secinfos(sec);
-	for (unsigned i = 0; i < btf_vlen(sec); i++, vs++) {
-		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+	for (__u32 id = 1; id < n; id++) {
+		const struct btf_type *sec = btf__type_by_id(btf, id);
+		const struct btf_var_secinfo *vs;
 
-		if (!strcmp(btf__name_by_offset(btf, var->name_off), "rcp_cfg")) {
-			*offset = vs->offset;
-			return 0;
+		if (!btf_is_datasec(sec))
+			continue;
+		vs = btf_var_secinfos(sec);
+		for (unsigned i = 0; i < btf_vlen(sec); i++, vs++) {
+			const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+			if (strcmp(btf__name_by_offset(btf, var->name_off), "rcp_cfg"))
+				continue;
+			bpf_object__for_each_map(map, obj) {
+				if (bpf_map__is_internal(map) &&
+				    bpf_map__btf_value_type_id(map) == id) {
+					*out = map;
+					*offset = vs->offset;
+					return 0;
+				}
+			}
+			return -ENOENT;
 		}
 	}
 	return -ENOENT;
@@ -215,17 +232,14 @@ static int config_offset(struct bpf_object *obj, unsigned *offset)
 static int write_config(const struct plan *p, struct bpf_object *obj,
 			struct diag_list *d)
 {
-	struct bpf_map *map, *rodata = NULL;
+	struct bpf_map *rodata;
 	const void *init;
 	size_t size;
 	unsigned offset;
 	char *data;
 	int err;
 
-	bpf_object__for_each_map(map, obj)
-		if (bpf_map__is_internal(map) && strstr(bpf_map__name(map), ".rodata"))
-			rodata = map;
-	if (!rodata || config_offset(obj, &offset))
+	if (config_map(obj, &rodata, &offset))
 		return diag_err(d, NULL, "internal: the object has no rcp_cfg in .rodata");
 	init = bpf_map__initial_value(rodata, &size);
 	if (!init || offset + p->cfg_size > size)
