@@ -59,7 +59,7 @@ ASAN_OUTPUT := build-asan
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer -Wno-stringop-overread
 
-.PHONY: all check integration asan asan-check valgrind test demo deps install clean bench
+.PHONY: all check integration asan asan-check test demo deps install clean bench
 .DELETE_ON_ERROR:
 .SECONDARY: $(HARNESS_OBJ)
 
@@ -144,19 +144,18 @@ golden golden-update: export RECIPE_TRACEFS := $(FIXTURE_TRACEFS)
 integration: $(INTEG_BINS) $(OUTPUT)/recipe $(WORKLOAD)
 	@set -e; for t in $(INTEG_BINS); do echo "== $$t"; RECIPE_SRCDIR=$(CURDIR) RECIPE_BIN=$(CURDIR)/$(OUTPUT)/recipe RECIPE_WORKLOAD=$(CURDIR)/$(WORKLOAD) $$t; done
 
-# The unit and integration tests again, built in $(ASAN_OUTPUT)/ with
-# AddressSanitizer and UndefinedBehaviorSanitizer (leaks included): any
-# report fails the test that triggered it. The workload stays
-# unsanitized (static, and its system calls are what the tests count).
-# Loads programs, like `make integration`.
+# The tests again, built in $(ASAN_OUTPUT)/ with AddressSanitizer and
+# UndefinedBehaviorSanitizer (leaks included): any report fails the test
+# that triggered it. The workload stays unsanitized (static, and its
+# system calls are what the tests count). asan-check runs the unit tests
+# (`make test` does); asan adds the integration tests, which load
+# programs like `make integration`. They stay out of `make test` until
+# test_runq_wakeups_and_preemptions is exact there: it once counted 19 of
+# its 20 system-wide wakeups under the slower sanitized binary (issue 11).
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1 \
 	   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	   LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0
 
-# asan-check: the unit tests only (`make test` runs these). asan: unit and
-# integration tests; not yet part of `make test`, because
-# test_runq_wakeups_and_preemptions once counted 19 of its 20 exact
-# system-wide wakeups under the slower sanitized binary (issue 11).
 asan-check:
 	$(Q)$(ASAN_ENV) $(MAKE) --no-print-directory OUTPUT=$(ASAN_OUTPUT) SANITIZE='$(ASAN_FLAGS)' check
 

@@ -231,8 +231,8 @@ void kfunc_proto_free(struct kfunc_proto *p)
 		return;
 	for (size_t i = 0; i < p->nargs; i++)
 		arg_release(&p->args[i]);
-	if (p->has_ret)
-		arg_release(&p->ret);
+	/* Whatever has_ret says: a proto may drop a retval it was built with. */
+	arg_release(&p->ret);
 	free(p->args);
 	free(p);
 }

@@ -57,6 +57,7 @@ int kfunc_btf(const struct btf **out);
  * `void *` every raw tracepoint takes first.
  */
 int kfunc_proto_get(const char *func, bool rawtp, struct kfunc_proto **out);
+/* Frees every arg and the retval (zeroed when there is none), whatever has_ret says. */
 void kfunc_proto_free(struct kfunc_proto *p);
 
 /*

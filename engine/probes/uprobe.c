@@ -62,14 +62,7 @@ static struct kfunc_proto *make_proto(bool ret)
 {
 	struct kfunc_proto *p = kfunc_proto_untyped(ret ? 0 : KFUNC_REG_ARGS, true);
 
-	if (!ret) {
-		/* kfunc_proto_free() releases ret only while has_ret is set. */
-		free(p->ret.name);
-		free(p->ret.ctype);
-		memset(&p->ret, 0, sizeof(p->ret));
-		p->has_ret = false;
-		return p;
-	}
+	p->has_ret = ret;
 	p->ret.slot = KFUNC_RET_SLOT;
 	return p;
 }
