@@ -4,6 +4,8 @@
 #   make check      unit tests (the kernel-facing ones need root)
 #   make golden     generated C against tests/golden/ (golden-update rewrites)
 #   make integration  real BPF tests (root)
+#   make asan-check unit tests again with ASan and UBSan, in build-asan/
+#   make asan       asan-check, then the integration tests there (root)
 #   make test       install missing packages, build, run every test
 #   make demo       install missing packages, build, run disk/rwbs-bytes
 #   make install    PREFIX=/usr/local DESTDIR=
