@@ -188,6 +188,7 @@ int report_print_json(const struct report *r, FILE *fp)
 	add_u64(doc, "dropped_keys", r->dropped_keys);
 	add_u64(doc, "evicted_starts", r->evicted_starts);
 	add_u64(doc, "pending_starts", r->pending_starts);
+	add_u64(doc, "missed_events", r->missed_events);
 
 	s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
 					   JSON_C_TO_STRING_NOSLASHESCAPE);

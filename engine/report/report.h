@@ -78,6 +78,7 @@ struct report {
 	uint64_t dropped_keys;	/* updates refused because a map was full */
 	uint64_t evicted_starts;	/* start/end recipes: starts evicted before their end */
 	uint64_t pending_starts;	/* start/end recipes: starts still waiting for their end */
+	uint64_t missed_events;	/* program runs the kernel skipped (recursion_misses) */
 };
 
 /* Builders (used by the map reader and by tests). */

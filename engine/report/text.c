@@ -134,6 +134,10 @@ int report_print_text(const struct report *r, FILE *fp)
 		strbuf_addf(&sb, "WARNING: %" PRIu64
 			    " start events evicted before their end: the start map was full (start.max_entries)\n",
 			    r->evicted_starts);
+	if (r->missed_events)
+		strbuf_addf(&sb, "WARNING: %" PRIu64
+			    " events missed: the kernel skips a program while another BPF program runs on its CPU\n",
+			    r->missed_events);
 
 	errno = 0;
 	n = fwrite(sb.buf, 1, sb.len, fp);

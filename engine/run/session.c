@@ -41,6 +41,7 @@ struct session {
 	int stack_fd;		/* the stack map, for stacks in events; -1 when none */
 	unsigned burst;		/* events handled by the current consume */
 	uint64_t evicted_reported;	/* evicted starts already in a report */
+	uint64_t missed_reported;	/* kernel-skipped runs already in a report */
 	struct maps_shown *shown;	/* what --interval reports have shown */
 };
 
@@ -445,6 +446,33 @@ static void count_starts(struct session *s, bool clear, struct report *r)
 		s->evicted_reported += r->evicted_starts;
 }
 
+/*
+ * Runs of our programs the kernel skipped (bpf_prog_info's
+ * recursion_misses): a tracepoint's program does not run while another
+ * BPF program runs on the same CPU, as when a block completion
+ * interrupts the program of a block issue. Each skip is an event the
+ * report does not have; like evictions, a report gets those new since
+ * the last one that cleared.
+ */
+static void count_missed(struct session *s, bool clear, struct report *r)
+{
+	struct bpf_program *prog;
+	uint64_t total = 0;
+
+	bpf_object__for_each_program(prog, s->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			total += info.recursion_misses;
+	}
+	r->missed_events = total > s->missed_reported ? total - s->missed_reported : 0;
+	if (clear)
+		s->missed_reported += r->missed_events;
+}
+
 int session_snapshot(struct session *s, bool clear, struct report **out,
 		     struct diag_list *d)
 {
@@ -459,6 +487,7 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 		drain_events(s);
 		r->lost = percpu_total(bpf_map__fd(lost), 0, clear);
 		count_starts(s, clear, r);
+		count_missed(s, clear, r);
 		*out = r;
 		return 0;
 	}
@@ -481,6 +510,7 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 	if (!err) {
 		r->dropped_keys = percpu_total(bpf_map__fd(dropped), 0, clear);
 		count_starts(s, clear, r);
+		count_missed(s, clear, r);
 	}
 	if (err) {
 		report_free(r);

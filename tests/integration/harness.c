@@ -223,6 +223,35 @@ int hproc_wait_for(struct hproc *p, int which, const char *needle,
 	}
 }
 
+int harness_count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; (s = strchr(s, '\n')); s++)
+		n++;
+	return n;
+}
+
+int hproc_wait_lines(struct hproc *p, int which, int n, int timeout_ms)
+{
+	long long deadline = harness_now_ms() + timeout_ms;
+	struct strbuf *sb = which == 1 ? &p->out : &p->err;
+	int *fd = which == 1 ? &p->out_fd : &p->err_fd;
+
+	for (;;) {
+		long long left;
+
+		if (harness_count_lines(strbuf_str(sb)) >= n)
+			return 0;
+		if (*fd < 0 && p->reaped)
+			return -ESRCH;
+		left = deadline - harness_now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		hproc_pump(p, left > INT_MAX ? INT_MAX : (int)left);
+	}
+}
+
 int hproc_signal(struct hproc *p, int sig)
 {
 	if (p->reaped)
@@ -371,6 +400,19 @@ long long report_max_where(const char *out, const char *map,
 	return report_keys_where(out, map, key_substr, &max, &sum) ? max : -1;
 }
 
+long long report_missed(const char *out)
+{
+	static const char trailer[] = "WARNING: ";
+	const char *l;
+
+	for (l = out; l && *l; l = report_next_line(l))
+		if (!strncmp(l, trailer, sizeof(trailer) - 1) &&
+		    strstr(l, " events missed: ") &&
+		    strstr(l, " events missed: ") < (strchr(l, '\n') ?: l + strlen(l)))
+			return report_number(l + sizeof(trailer) - 1);
+	return 0;
+}
+
 int report_repeated_keys(const char *out)
 {
 	int n = 0;
@@ -458,6 +500,27 @@ long long report_bucket_total(const char *out, const char *map_header,
 	}
 	if (nbuckets)
 		*nbuckets = n;
+	return total;
+}
+
+long long report_buckets_from(const char *out, const char *map_header,
+			      const char *label)
+{
+	const char *l = report_hist_body(out, map_header);
+	size_t len = strlen(label);
+	long long total = 0;
+	bool counting = false;
+
+	if (!l)
+		return -1;
+	for (; report_is_bucket(l); l = report_next_line(l)) {
+		const char *end = report_label_end(l);
+		long long v = end ? report_number(end) : -1;
+
+		counting = counting || !strncmp(l, label, len);
+		if (counting && v >= 0)
+			total += v;
+	}
 	return total;
 }
 

@@ -151,6 +151,15 @@ int hproc_wait(struct hproc *p, int timeout_ms);
 int hproc_wait_for(struct hproc *p, int which, const char *needle,
 		   int timeout_ms);
 
+/*
+ * Pump until stream `which` holds at least n complete lines: 0, or
+ * -ETIMEDOUT, or -ESRCH when the child ended first.
+ */
+int hproc_wait_lines(struct hproc *p, int which, int n, int timeout_ms);
+
+/* Complete lines in s. */
+int harness_count_lines(const char *s);
+
 /* kill(2) the child (not its group); -ESRCH once it is reaped. */
 int hproc_signal(struct hproc *p, int sig);
 
@@ -253,6 +262,21 @@ long long report_bucket(const char *out, const char *map_header,
  */
 long long report_bucket_total(const char *out, const char *map_header,
 			      int *nbuckets);
+
+/*
+ * Sum of the bucket counts from the row labelled label (e.g. "[8K, 16K)")
+ * to the last: a latency's physical floor ("no 10 ms sleep took less
+ * than 8 ms"), where the row it lands in would be a timing assertion.
+ * 0 when no row has that label or later; -1 if the header is absent.
+ */
+long long report_buckets_from(const char *out, const char *map_header,
+			      const char *label);
+
+/*
+ * The N of the report's "WARNING: N events missed" trailer: runs of the
+ * recipe's programs the kernel skipped (docs/output.md); 0 without it.
+ */
+long long report_missed(const char *out);
 
 /* ---- loaded BPF programs ------------------------------------------ */
 

@@ -455,11 +455,13 @@ static void test_text_lost_dropped(void **state)
 	r->dropped_keys = 2;
 	r->evicted_starts = 6;
 	r->pending_starts = 1;	/* normal: not in the text */
+	r->missed_events = 4;
 	expect_text(r,
 		"@: 5\n"
 		"Lost 3 events\n"
 		"WARNING: 2 map updates dropped: map full\n"
-		"WARNING: 6 start events evicted before their end: the start map was full (start.max_entries)\n");
+		"WARNING: 6 start events evicted before their end: the start map was full (start.max_entries)\n"
+		"WARNING: 4 events missed: the kernel skips a program while another BPF program runs on its CPU\n");
 
 	r = report_new();
 	r->lost = 7;
@@ -759,12 +761,14 @@ static void test_json_values_and_keys(void **state)
 	r->dropped_keys = 4;
 	r->evicted_starts = 5;
 	r->pending_starts = 6;
+	r->missed_events = 8;
 	doc = render_json(r);
 
 	assert_int_equal(json_object_get_uint64(get(doc, "lost")), 9);
 	assert_int_equal(json_object_get_uint64(get(doc, "dropped_keys")), 4);
 	assert_int_equal(json_object_get_uint64(get(doc, "evicted_starts")), 5);
 	assert_int_equal(json_object_get_uint64(get(doc, "pending_starts")), 6);
+	assert_int_equal(json_object_get_uint64(get(doc, "missed_events")), 8);
 
 	je = map_entry(doc, "@x", 0);
 	assert_int_equal(json_object_get_int64(get(je, "value")), -2);
