@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "btf_types.h"
+#include "check/expr_tree.h"
+#include "emit.h"
 #include "tmpl.h"
 
 #define LINE_RESTORE "#line RCP_RESTORE\n"
@@ -223,9 +225,9 @@ static void render_record(const struct plan_group *g, unsigned gi,
 	unsigned pos = 0;
 	size_t nf = 0;
 
-	/* USDT args are read by a helper, not from the context */
+	/* args the provider reads with its arg_reader are not in the record */
 	for (size_t i = 0; i < g->nfields; i++)
-		if (g->fields[i].kind != FIELD_USDT_ARG)
+		if (g->fields[i].kind != FIELD_READER_ARG)
 			f[nf++] = g->fields[i];
 	if (!nf) {
 		strbuf_addstr(ctx_type, "void");
@@ -277,10 +279,13 @@ static void int64_literal(char *buf, size_t len, int64_t v)
 		snprintf(buf, len, "%" PRId64 "LL", v);
 }
 
-/* Statements computing each member into VAR.LETTER<i> (a zeroed struct). */
+/*
+ * Statements computing each member into VAR.LETTER<i> (a zeroed struct),
+ * from the group's trees e[0..n) laid out as m[0..n).
+ */
 static int emit_members(const struct plan *p, struct emit_ctx *ec,
-			const struct plan_key *m, unsigned n, const char *var,
-			char letter, struct strbuf *body)
+			const struct plan_key *m, const struct expr *const *e, unsigned n,
+			const char *var, char letter, struct strbuf *body)
 {
 	struct strbuf pre = STRBUF_INIT, expr = STRBUF_INIT;
 	int err = 0;
@@ -293,10 +298,11 @@ static int emit_members(const struct plan *p, struct emit_ctx *ec,
 		snprintf(dst, sizeof(dst), "%s.%c%u", var, letter, k);
 		if (m[k].kind == KEY_STR) {
 			/* All of a string member's code is the expression's. */
-			err = expr_emit_store_str(m[k].expr, ec, dst, m[k].size, &expr);
+			err = emit_store_str(e[k], ec, dst, m[k].size, &expr);
 			emit_at(body, p, m[k].path, &pre, "%s", strbuf_str(&expr));
 		} else {
-			err = expr_emit(m[k].expr, ec, &pre, &expr);
+			/* the assignment converts to the member's type */
+			err = emit_value(e[k], false, ec, &pre, &expr);
 			emit_at(body, p, m[k].path, &pre, "\t%s = %s;\n", dst,
 				strbuf_str(&expr));
 		}
@@ -306,34 +312,17 @@ static int emit_members(const struct plan *p, struct emit_ctx *ec,
 	return err;
 }
 
-enum filter_parts { FILTER_ALL, FILTER_OWN, FILTER_STARTS };
-
-/*
- * `if (!part) return 0;` for the parts of a filter's && chain, in
- * order: all, those that read only the end event (FILTER_OWN), or those
- * that read latency or a saved value (FILTER_STARTS). An end program
- * tests its own parts before it looks for its start, so an event that
- * is no end (a change to another state) never consumes one; the others
- * decide only what is recorded.
- */
-static int emit_filter(const struct plan *p, const struct expr *filter, const char *path,
-		       enum filter_parts which, struct emit_ctx *ec, struct strbuf *body)
+/* `if (!part) return 0;` for each of parts[0..n), in order. */
+static int emit_filter(const struct plan *p, const struct expr *const *parts, unsigned n,
+		       const char *path, struct emit_ctx *ec, struct strbuf *body)
 {
-	const struct expr *parts[64];
-	unsigned n = expr_conjuncts(filter, parts, 64);
 	struct strbuf pre = STRBUF_INIT, expr = STRBUF_INIT;
 	int err = 0;
 
-	if (n > 64 || which == FILTER_ALL) {
-		n = 1;
-		parts[0] = filter;
-	}
 	for (unsigned i = 0; i < n && !err; i++) {
-		if (which != FILTER_ALL && expr_uses_start(parts[i]) != (which == FILTER_STARTS))
-			continue;
 		strbuf_reset(&pre);
 		strbuf_reset(&expr);
-		err = expr_emit(parts[i], ec, &pre, &expr);
+		err = emit_value(parts[i], false, ec, &pre, &expr);
 		emit_at(body, p, path, &pre, "\tif (!%s)\n\t\treturn 0;\n", strbuf_str(&expr));
 	}
 	strbuf_release(&pre);
@@ -342,19 +331,21 @@ static int emit_filter(const struct plan *p, const struct expr *filter, const ch
 }
 
 /* A start point's program: its filter, then the match and saved values, recorded. */
-static int render_start_body(const struct plan *p, struct emit_ctx *ec,
-			     struct strbuf *body, struct diag_list *d)
+static int render_start_body(const struct plan *p, const struct plan_group *g,
+			     struct emit_ctx *ec, struct strbuf *body, struct diag_list *d)
 {
 	const struct plan_pair *pr = p->pair;
 	struct strbuf members = STRBUF_INIT;
 	int err = 0;
 
-	if (pr->filter)
-		err = emit_filter(p, pr->filter, "start.filter", FILTER_ALL, ec, body);
+	if (g->filter)
+		err = emit_filter(p, &g->filter, 1, "start.filter", ec, body);
 	if (!err)
-		err = emit_members(p, ec, pr->start_match, pr->nmatch, "rcp_match", 'm', &members);
+		err = emit_members(p, ec, pr->start_match, g->match, pr->nmatch, "rcp_match", 'm',
+				   &members);
 	if (!err)
-		err = emit_members(p, ec, pr->saved, pr->nsaved, "rcp_started", 's', &members);
+		err = emit_members(p, ec, pr->saved, g->saved, pr->nsaved, "rcp_started", 's',
+				   &members);
 	if (!err) {
 		const struct tmpl_slot slot = { "members", strbuf_str(&members) };
 
@@ -365,24 +356,23 @@ static int render_start_body(const struct plan *p, struct emit_ctx *ec,
 }
 
 /* An end point's: the filter's own parts, its start found and consumed, the rest. */
-static int render_end_pairing(const struct plan *p, struct emit_ctx *ec,
-			      struct strbuf *body, struct diag_list *d)
+static int render_end_pairing(const struct plan *p, const struct plan_group *g,
+			      struct emit_ctx *ec, struct strbuf *body, struct diag_list *d)
 {
 	struct strbuf members = STRBUF_INIT;
 	int err = 0;
 
-	if (p->filter)
-		err = emit_filter(p, p->filter, "filter", FILTER_OWN, ec, body);
+	err = emit_filter(p, g->filter_end, g->nfilter_end, "filter", ec, body);
 	if (!err)
-		err = emit_members(p, ec, p->pair->end_match, p->pair->nmatch, "rcp_match", 'm',
-				   &members);
+		err = emit_members(p, ec, p->pair->end_match, g->match, p->pair->nmatch,
+				   "rcp_match", 'm', &members);
 	if (!err) {
 		const struct tmpl_slot slot = { "members", strbuf_str(&members) };
 
 		err = tmpl_expand("pair/end.bpf.c", &slot, 1, body, d);
 	}
-	if (!err && p->filter)
-		err = emit_filter(p, p->filter, "filter", FILTER_STARTS, ec, body);
+	if (!err)
+		err = emit_filter(p, g->filter_after, g->nfilter_after, "filter", ec, body);
 	strbuf_release(&members);
 	return err;
 }
@@ -400,24 +390,25 @@ static int render_body(const struct plan *p, const struct plan_group *g,
 	int err = 0;
 
 	if (g->start)
-		return render_start_body(p, ec, body, d);
+		return render_start_body(p, g, ec, body, d);
 	int64_literal(min, sizeof(min), p->lmin);
 	int64_literal(max, sizeof(max), p->lmax);
 	snprintf(step, sizeof(step), "%" PRId64 "ULL", p->lstep);
 
 	if (p->pair)
-		err = render_end_pairing(p, ec, body, d);
-	else if (p->filter)
-		err = emit_filter(p, p->filter, "filter", FILTER_ALL, ec, body);
+		err = render_end_pairing(p, g, ec, body, d);
+	else if (g->filter)
+		err = emit_filter(p, &g->filter, 1, "filter", ec, body);
 	strbuf_addstr(body, "\t__builtin_memset(&rcp_key, 0, sizeof(rcp_key));\n");
 	if (!err)
-		err = emit_members(p, ec, p->keys, p->nkeys, "rcp_key", 'k', body);
-	if (p->value && !err) {
+		err = emit_members(p, ec, p->keys, g->keys, p->nkeys, "rcp_key", 'k', body);
+	if (g->value && !err) {
 		strbuf_reset(&pre);
 		strbuf_reset(&expr);
-		err = expr_emit(p->value, ec, &pre, &expr);
+		/* the declaration converts to __s64 */
+		err = emit_value(g->value, false, ec, &pre, &expr);
 		emit_at(body, p, "aggregate.value", &pre,
-			"\t__s64 rcp_value = (__s64)%s;\n", strbuf_str(&expr));
+			"\t__s64 rcp_value = %s;\n", strbuf_str(&expr));
 	}
 	strbuf_release(&pre);
 	strbuf_release(&expr);
@@ -434,13 +425,11 @@ static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
 	const struct plan_group *g = &p->groups[gi];
 	struct strbuf record = STRBUF_INIT, ctx_type = STRBUF_INIT;
 	struct strbuf body = STRBUF_INIT, points = STRBUF_INIT;
-	struct emit_ctx ec = { .ctx_var = "ctx", .cookie_expr = "rcp_probe_idx" };
+	struct emit_ctx ec = { .ctx_var = "ctx", .cookie_expr = "rcp_probe_idx",
+			       .arg_reader = g->arg_reader, .d = d };
 	size_t count = 0;
 	char prog[32], probe_idx[48];
-	int err = plan_select_group(p, gi, d);
-
-	if (err)
-		return err;
+	int err;
 
 	for (size_t i = 0; i < p->npoints; i++)
 		count += p->point_group[i] == gi;
@@ -449,18 +438,22 @@ static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
 		strbuf_addstr(&points, " and others of the same layout");
 	gen_prog_name(gi, prog, sizeof(prog));
 	/* Which point fired: the BPF cookie, or a constant for a program of one point. */
-	if (g->provider->no_cookie)
+	switch (g->probe_index) {
+	case PLAN_INDEX_CONSTANT:
 		snprintf(probe_idx, sizeof(probe_idx), "%zuU", g->first);
-	else if (g->provider->cookie_expr)
-		snprintf(probe_idx, sizeof(probe_idx), "(__u32)%s", g->provider->cookie_expr);
-	else
+		break;
+	case PLAN_INDEX_PROVIDER:
+		snprintf(probe_idx, sizeof(probe_idx), "(__u32)%s", g->cookie_expr);
+		break;
+	case PLAN_INDEX_COOKIE:
 		snprintf(probe_idx, sizeof(probe_idx), "(__u32)bpf_get_attach_cookie(ctx)");
+		break;
+	}
 	render_record(g, gi, &record, &ctx_type);
 	err = render_body(p, g, &ec, &body, d);
 	if (!err) {
-		/* A start/end recipe's --pid and --comm choose starts; ends come from anywhere. */
-		const char *target_check = p->pair && !g->start ? "" :
-			"\tif (!rcp_target_ok())\n\t\treturn 0;\n";
+		const char *target_check = g->target_check ?
+			"\tif (!rcp_target_ok())\n\t\treturn 0;\n" : "";
 		const struct tmpl_slot slots[] = {
 			{ "target_check", target_check },
 			{ "points", strbuf_str(&points) },
@@ -506,19 +499,9 @@ void gen_assemble(const struct gen_unit *u, const char *types,
 	}
 }
 
-static bool keeps_stacks(const struct plan_key *m, unsigned n)
-{
-	for (unsigned k = 0; k < n; k++)
-		if (m[k].type.display == DISP_KSTACK || m[k].type.display == DISP_USTACK ||
-		    m[k].type.display == DISP_USYM)
-			return true;
-	return false;
-}
-
 bool gen_uses_stacks(const struct plan *p)
 {
-	return keeps_stacks(p->keys, p->nkeys) ||
-	       (p->pair && keeps_stacks(p->pair->saved, p->pair->nsaved));
+	return p->uses_stacks;
 }
 
 /* A start/end recipe's match and started structs, the map of starts, its counters. */
@@ -594,7 +577,7 @@ int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d)
 	if (!runtime)
 		return diag_err(d, NULL, "internal: template include/recipe.bpf.h is missing");
 	snprintf(max_entries, sizeof(max_entries), "%u", p->max_entries);
-	if (gen_uses_stacks(p)) {
+	if (p->uses_stacks) {
 		const struct tmpl_slot slot = { "max_stacks", max_entries };
 
 		err = tmpl_expand("include/stacks.bpf.h", &slot, 1, &stacks, d);

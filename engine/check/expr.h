@@ -1,8 +1,8 @@
 /*
  * expr: the recipe expression language (filter, key, value), parsed into
  * a typed tree, checked against what the probe offers, and only then
- * emitted as C. Recipe text reaches the generated BPF C through
- * expr_emit*() and nowhere else.
+ * emitted as C by bpf-gen. Recipe text reaches the generated BPF C
+ * through bpf-gen's emitter and nowhere else.
  *
  * The language, small and C-like:
  *   literals     42  0x1f  "text" (strings only compare with ==, !=)
@@ -30,9 +30,12 @@
  * __data_loc strings and str() 64 bytes unless str()'s maxlen says
  * otherwise (at most 256).
  *
- * Lifecycle: expr_parse() once per expression; then for each probe group
- * (probes sharing one record layout) expr_check() annotates the tree in
- * place and expr_emit*() renders it. Re-checking overwrites annotations.
+ * Lifecycle: expr_parse() once per expression (parse.c); expr_check()
+ * annotates a tree in place for one probe (expr.c), and checking again
+ * overwrites the annotations. So the plan checks a tree against every
+ * attach point, then gives each program group an expr_clone() of its
+ * own, checked once against that group and never touched again; bpf-gen
+ * (bpf-gen/emit.c) renders those, reading expr_tree.h.
  */
 #ifndef RECIPE_CHECK_EXPR_H
 #define RECIPE_CHECK_EXPR_H
@@ -40,46 +43,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "check/expr_type.h"
 #include "diag.h"
 #include "probes/field.h"
-#include "util/strbuf.h"
-
-enum expr_tkind {
-	TY_INT,		/* size 1/2/4/8, is_signed */
-	TY_STR,		/* char buffer of `size` bytes (NUL-padded) */
-	TY_PTR,		/* 8-byte pointer; `user` says which address space */
-	TY_PROBE,	/* u32 index of the attach point (BPF cookie); printed as its name */
-	TY_BYTES,	/* raw bytes (a u8[N] field): only ntop() takes them */
-};
-
-/*
- * How user space shows an integer: the BPF side keeps the number, the
- * report renders it (engine/run/display.c).
- */
-enum expr_display {
-	DISP_NONE,
-	DISP_SYSCALL,	/* syscall_name(id): "read" */
-	DISP_ERRNO,	/* errno_name(n): "EBADF" (n or -n) */
-	DISP_DEV,	/* majmin(dev): "254:0", the kernel's dev_t */
-	DISP_KSYM,	/* ksym(addr): "vfs_read+4" */
-	DISP_KSTACK,	/* kstack, kstack(N): a stack id, shown as kernel frames */
-	DISP_USTACK,	/* ustack, ustack(N): pid << 32 | stack id, shown as user frames */
-	DISP_FUNC,	/* func (TY_PROBE): the attach point's function, "vfs_read" */
-	DISP_IPV4,	/* ntop(addr): 4 address bytes in a u64, "127.0.0.1" */
-	DISP_IPV6,	/* ntop(addr) of 16 bytes (TY_STR): "::1" */
-	DISP_USYM,	/* usym(addr): pid and address (TY_STR of 16 bytes), "main" */
-	DISP_TIME,	/* time: boot-clock ns of the event, shown as wall time "14:03:07" */
-	DISP_JOIN,	/* join(argv): up to 6 strings of 32 bytes (TY_STR), shown space-separated */
-};
-
-struct expr_type {
-	enum expr_tkind kind;
-	unsigned size;
-	bool is_signed;
-	bool user;
-	enum expr_display display;	/* TY_INT only */
-	unsigned depth;			/* DISP_KSTACK, DISP_USTACK: frames shown, 0 = all */
-};
 
 /* Where an expression's text sits, so diagnostics can point into it. */
 struct expr_src {
@@ -134,6 +100,8 @@ struct expr;	/* opaque tree */
 struct expr *expr_parse(const char *text, const struct expr_src *src,
 			struct diag_list *d);
 void expr_free(struct expr *e);
+/* A copy of e's syntax, without the annotations of any check. */
+struct expr *expr_clone(const struct expr *e);
 
 /*
  * Type-check against env for the given use. Returns 0, or -EINVAL with
@@ -163,30 +131,16 @@ bool expr_uses_start(const struct expr *e);
  */
 unsigned expr_conjuncts(const struct expr *e, const struct expr **out, unsigned max);
 
-/* Names generated C uses; all of them fixed by bpf-gen, none from recipe text. */
-struct emit_ctx {
-	const char *ctx_var;	/* the record pointer, e.g. "ctx"; fields are ctx_var->NAME */
-	const char *cookie_expr;	/* expression giving the probe index, e.g. "rcp_probe_idx" */
-	unsigned next_tmp;	/* temporaries are rcp_tN; incremented as used */
-};
-
-/*
- * Emit an integer-, pointer- or probe-typed checked expression (or
- * part of one): statements it
- * needs first (declarations of temporaries) are appended to `pre`, the C
- * expression (fully parenthesised, of type __s64/__u64) to `out`.
- */
-int expr_emit(const struct expr *e, struct emit_ctx *ec, struct strbuf *pre,
-	      struct strbuf *out);
-
-/*
- * Emit statements to `pre` that store a TY_STR expression into the char
- * array lvalue `dst` of `dst_size` bytes (already zeroed by the caller).
- */
-int expr_emit_store_str(const struct expr *e, struct emit_ctx *ec,
-			const char *dst, unsigned dst_size, struct strbuf *pre);
-
 /* "u32", "s64", "char[16]", "pointer", "probe": for messages and docs. */
 void expr_type_name(const struct expr_type *t, char *buf, unsigned len);
+
+/*
+ * The builtin functions, from the checker's table: i from 0 to
+ * expr_func_count() - 1; NULL past the end. For docs and tests.
+ */
+unsigned expr_func_count(void);
+const char *expr_func_name(unsigned i);
+const char *expr_func_signature(unsigned i);	/* "str(ptr[, maxlen])" */
+const char *expr_func_doc(unsigned i);		/* one line */
 
 #endif

@@ -6,6 +6,7 @@
  * independent mistake at once.
  */
 #include "check/plan.h"
+#include "check/expr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -64,6 +65,9 @@ struct plan_private {
 	struct expr_named *named;
 	char (*lvalues)[NAMED_LVALUE_MAX];
 	unsigned nnamed;
+	/* the groups' own trees, freed with the plan */
+	struct expr **owned;
+	size_t nowned;
 };
 
 static struct diag_at locate(void *ctx, unsigned offset)
@@ -681,7 +685,8 @@ static const char *env_field_names(void *ctx)
 					     : NULL;
 }
 
-void plan_env(const struct plan *p, size_t point, struct expr_env *env)
+/* The expression environment of attach point `point`. */
+static void plan_env(const struct plan *p, size_t point, struct expr_env *env)
 {
 	const struct plan_private *pp = (const struct plan_private *)p;
 	struct point_env *pe = &pp->envs[point];
@@ -837,6 +842,103 @@ static void group_points(struct plan_private *pp)
 		}
 		p->point_group[i] = (unsigned)g;
 	}
+}
+
+/* A copy of e for a group, checked against its first point; NULL for none. */
+static const struct expr *group_tree(struct plan_private *pp, const struct expr *e,
+				     const struct expr_env *env, enum expr_use use, int *err,
+				     struct diag_list *d)
+{
+	struct expr *c;
+
+	if (!e || *err)
+		return NULL;
+	c = expr_clone(e);
+	pp->owned = xrealloc(pp->owned, (pp->nowned + 1) * sizeof(*pp->owned));
+	pp->owned[pp->nowned++] = c;
+	*err = expr_check(c, env, use, d);
+	return c;
+}
+
+static const struct expr **group_members(struct plan_private *pp, const struct plan_key *m,
+					 unsigned n, const struct expr_env *env,
+					 enum expr_use use, int *err, struct diag_list *d)
+{
+	const struct expr **v = xcalloc(n ? n : 1, sizeof(*v));
+
+	for (unsigned k = 0; k < n; k++)
+		v[k] = group_tree(pp, m[k].expr, env, use, err, d);
+	return v;
+}
+
+/* An end's filter, split at its &&s into the parts before and after its start is found. */
+static void split_end_filter(struct plan_group *g)
+{
+	unsigned n = expr_conjuncts(g->filter, NULL, 0);
+	const struct expr **parts = xcalloc(n, sizeof(*parts));
+
+	expr_conjuncts(g->filter, parts, n);
+	g->filter_end = xcalloc(n, sizeof(*g->filter_end));
+	g->filter_after = xcalloc(n, sizeof(*g->filter_after));
+	for (unsigned i = 0; i < n; i++) {
+		if (expr_uses_start(parts[i]))
+			g->filter_after[g->nfilter_after++] = parts[i];
+		else
+			g->filter_end[g->nfilter_end++] = parts[i];
+	}
+	free(parts);
+}
+
+/*
+ * Give group gi trees of its own, checked against its first point: a
+ * tree carries the annotations of its last check, and plan_build checked
+ * the shared ones against every point. Cannot fail but for an engine
+ * bug, since that point passed the same checks.
+ */
+static int build_group(struct plan_private *pp, unsigned gi, struct diag_list *d)
+{
+	struct plan *p = &pp->pub;
+	struct plan_group *g = &p->groups[gi];
+	const struct plan_pair *pr = p->pair;
+	struct expr_env env;
+	int err = 0;
+
+	plan_env(p, g->first, &env);
+	/* A start/end recipe's --pid and --comm choose starts; ends come from anywhere. */
+	g->target_check = !pr || g->start;
+	g->probe_index = g->provider->no_cookie ? PLAN_INDEX_CONSTANT :
+			 g->provider->cookie_expr ? PLAN_INDEX_PROVIDER : PLAN_INDEX_COOKIE;
+	g->cookie_expr = g->provider->cookie_expr;
+	g->arg_reader = g->provider->arg_reader;
+	if (g->start) {
+		g->filter = group_tree(pp, pr->filter, &env, EXPR_USE_FILTER, &err, d);
+		g->match = group_members(pp, pr->start_match, pr->nmatch, &env, EXPR_USE_MATCH,
+					 &err, d);
+		g->saved = group_members(pp, pr->saved, pr->nsaved, &env, EXPR_USE_SAVE, &err, d);
+	} else {
+		g->filter = group_tree(pp, p->filter, &env, EXPR_USE_FILTER, &err, d);
+		if (pr)
+			g->match = group_members(pp, pr->end_match, pr->nmatch, &env,
+						 EXPR_USE_MATCH, &err, d);
+		g->keys = group_members(pp, p->keys, p->nkeys, &env, EXPR_USE_KEY, &err, d);
+		g->value = group_tree(pp, p->value, &env, EXPR_USE_VALUE, &err, d);
+		if (pr && g->filter && !err)
+			split_end_filter(g);
+	}
+	if (err)
+		diag_err(d, &p->points[g->first].at,
+			 "internal: the expressions of %s no longer check against it",
+			 p->points[g->first].display);
+	return err;
+}
+
+static bool keeps_stacks(const struct plan_key *m, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (m[k].type.display == DISP_KSTACK || m[k].type.display == DISP_USTACK ||
+		    m[k].type.display == DISP_USYM)
+			return true;
+	return false;
 }
 
 static unsigned align_up(unsigned v, unsigned a)
@@ -1039,40 +1141,19 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 		return -EINVAL;
 	}
 	group_points(pp);
+	for (unsigned g = 0; g < p->ngroups; g++)
+		if (build_group(pp, g, d)) {
+			plan_free(p);
+			return -EINVAL;
+		}
+	p->uses_stacks = keeps_stacks(p->keys, p->nkeys) ||
+			 (p->pair && keeps_stacks(p->pair->saved, p->pair->nsaved));
 	if (layout_key(p, d) || (p->pair && layout_pair(p, d))) {
 		plan_free(p);
 		return -EINVAL;
 	}
 	*out = p;
 	return 0;
-}
-
-int plan_select_group(const struct plan *p, unsigned g, struct diag_list *d)
-{
-	struct expr_env env;
-	int err = 0;
-
-	plan_env(p, p->groups[g].first, &env);
-	if (p->groups[g].start) {
-		const struct plan_pair *pr = p->pair;
-
-		if (pr->filter)
-			err = expr_check(pr->filter, &env, EXPR_USE_FILTER, d);
-		for (unsigned k = 0; k < pr->nmatch && !err; k++)
-			err = expr_check(pr->start_match[k].expr, &env, EXPR_USE_MATCH, d);
-		for (unsigned k = 0; k < pr->nsaved && !err; k++)
-			err = expr_check(pr->saved[k].expr, &env, EXPR_USE_SAVE, d);
-		return err;
-	}
-	if (p->filter)
-		err = expr_check(p->filter, &env, EXPR_USE_FILTER, d);
-	for (unsigned k = 0; p->pair && k < p->pair->nmatch && !err; k++)
-		err = expr_check(p->pair->end_match[k].expr, &env, EXPR_USE_MATCH, d);
-	for (unsigned k = 0; k < p->nkeys && !err; k++)
-		err = expr_check(p->keys[k].expr, &env, EXPR_USE_KEY, d);
-	if (p->value && !err)
-		err = expr_check(p->value, &env, EXPR_USE_VALUE, d);
-	return err;
 }
 
 void plan_fill_config(const struct plan *p, void *cfg)
@@ -1116,7 +1197,17 @@ void plan_free(struct plan *p)
 		attach_point_release(&p->points[i]);
 	free(p->points);
 	free(p->point_group);
+	for (size_t g = 0; g < p->ngroups; g++) {
+		free(p->groups[g].filter_end);
+		free(p->groups[g].filter_after);
+		free(p->groups[g].keys);
+		free(p->groups[g].match);
+		free(p->groups[g].saved);
+	}
 	free(p->groups);
+	for (size_t i = 0; i < pp->nowned; i++)
+		expr_free(pp->owned[i]);
+	free(pp->owned);
 	free(p->params);
 	free(p->map_name);
 	print_format_free(p->print);

@@ -3,9 +3,10 @@
  * recipe -> plan -> BPF C). plan_build() applies defaults, expands every
  * probe spec to attach points, parses and type-checks every expression
  * against each point's fields, groups points that share one record
- * layout into one BPF program, and lays out the map key and the config
- * block. Every later stage trusts the plan and never looks at recipe
- * text again.
+ * layout into one BPF program with expression trees of its own, and
+ * lays out the map key and the config block. The plan is final once
+ * built: later stages get it const, trust it, and never look at recipe
+ * text or call a check again.
  *
  * Shape versus values: everything that changes the generated C is in the
  * plan's shape; what only changes a constant (param values, --pid,
@@ -22,7 +23,7 @@
 #include <sys/types.h>
 
 #include "check/agg.h"
-#include "check/expr.h"
+#include "check/expr_type.h"
 #include "diag.h"
 #include "load/recipe.h"
 #include "probes/provider.h"
@@ -42,7 +43,10 @@ enum plan_key_kind { KEY_INT, KEY_UINT, KEY_STR, KEY_PROBE };
  * of the map key (struct rcp_key), of a start/end match (struct
  * rcp_match) or a value the start saves (struct rcp_started).
  */
+struct expr;	/* a checked tree: engine/check/expr_tree.h */
+
 struct plan_key {
+	/* as parsed, checked against every point; a program reads its group's copy */
 	struct expr *expr;
 	const char *path;		/* "key[1]", for diagnostics */
 	enum plan_key_kind kind;
@@ -60,7 +64,18 @@ struct plan_param {
 	char sval[64];			/* value for TY_STR */
 };
 
-/* A BPF program: the attach points sharing one record layout. */
+/* How a program knows which of its attach points fired. */
+enum plan_probe_index {
+	PLAN_INDEX_COOKIE,	/* the BPF cookie, bpf_get_attach_cookie(ctx) */
+	PLAN_INDEX_CONSTANT,	/* its one point's index: the links carry no cookie */
+	PLAN_INDEX_PROVIDER,	/* the provider's cookie_expr (usdt: libbpf owns the cookie) */
+};
+
+/*
+ * A BPF program: the attach points sharing one record layout, with the
+ * expression trees of its own, checked against that layout once and
+ * final; bpf-gen renders them as they are.
+ */
 struct plan_group {
 	const struct provider *provider;
 	bool start;			/* records starts (a start/end recipe's start points) */
@@ -68,6 +83,26 @@ struct plan_group {
 	/* fields used by expressions, as laid out in this group's records */
 	struct field_info *fields;
 	size_t nfields;
+
+	/* --pid and --comm are tested (not by a start/end recipe's ends) */
+	bool target_check;
+	enum plan_probe_index probe_index;
+	const char *cookie_expr;	/* PLAN_INDEX_PROVIDER: C over ctx, from the provider */
+	/* the provider's reader of args that are no record member, or NULL */
+	const char *arg_reader;
+
+	const struct expr *filter;	/* the filter (start.filter for a start group), or NULL */
+	/*
+	 * An end group's filter split at its top-level &&s: the parts
+	 * about the end event, tested before its start is looked up, and
+	 * those about latency or saved values, after.
+	 */
+	const struct expr **filter_end, **filter_after;
+	unsigned nfilter_end, nfilter_after;
+	const struct expr **keys;	/* [nkeys]; NULL in a start group */
+	const struct expr *value;	/* NULL for count and in a start group */
+	const struct expr **match;	/* [pair->nmatch]: the start's or the end's */
+	const struct expr **saved;	/* [pair->nsaved]: a start group's */
 };
 
 #define PLAN_STR_MAX 256
@@ -116,6 +151,8 @@ struct plan {
 
 	struct plan_pair *pair;		/* NULL unless the recipe has start: */
 
+	bool uses_stacks;		/* kstack, ustack or usym: the stack map and ring buffer exist */
+
 	struct attach_point *points;	/* cookie of a point = its index */
 	size_t npoints;
 	unsigned *point_group;		/* group index of each point */
@@ -138,20 +175,6 @@ struct plan {
 int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 	       struct plan **out, struct diag_list *d);
 void plan_free(struct plan *p);
-
-/*
- * The expression environment of attach point `i`, for checking and
- * emitting its group's program (bpf-gen uses it).
- */
-void plan_env(const struct plan *p, size_t point, struct expr_env *env);
-
-/*
- * Make the plan's expression trees describe group g's record layout,
- * before emitting that group's program: plan_build() checked them
- * against every point, and a tree carries the annotations of the last
- * check. Cannot fail for a built plan except by an engine bug.
- */
-int plan_select_group(const struct plan *p, unsigned g, struct diag_list *d);
 
 /* Write the run-time values into cfg (cfg_size bytes, zeroed by caller). */
 void plan_fill_config(const struct plan *p, void *cfg);

@@ -5,7 +5,8 @@
  * these. The expression checker (engine/check/expr.h) types `args.NAME`
  * from it and the emitter reads it at exactly this offset: the program is
  * compiled on the machine it runs on, so the layout is known and needs no
- * CO-RE. USDT args are the exception: libbpf's helper reads them.
+ * CO-RE. Args a provider reads with a function of its runtime (USDT) are
+ * the exception: FIELD_READER_ARG.
  */
 #ifndef RECIPE_PROBES_FIELD_H
 #define RECIPE_PROBES_FIELD_H
@@ -20,11 +21,12 @@ enum field_kind {
 	FIELD_BYTES,		/* __u8 name[N]: raw bytes, e.g. an IPv4 or IPv6 address for ntop() */
 	FIELD_OTHER,		/* anything else (int arrays, structs): not usable in expressions */
 	/*
-	 * A USDT probe's argument, `offset` being its index: not a member of
-	 * the context but read with libbpf's bpf_usdt_arg() (<bpf/usdt.bpf.h>),
-	 * which knows each probe site's operand; a signed 64-bit integer.
+	 * An argument that is no member of the context, `offset` being its
+	 * index: the provider's arg_reader reads it (usdt: libbpf's
+	 * bpf_usdt_arg(), which knows each probe site's operand); a signed
+	 * 64-bit integer.
 	 */
-	FIELD_USDT_ARG,
+	FIELD_READER_ARG,
 };
 
 struct field_info {

@@ -123,6 +123,12 @@ struct provider {
 	 * call (usdt: "include/usdt.bpf.h"). NULL: none.
 	 */
 	const char *runtime;
+	/*
+	 * How its FIELD_READER_ARG args are read: a function of its runtime,
+	 * `__s64 NAME(void *ctx, __u32 index)` (usdt: "rcp_usdt_arg"). NULL:
+	 * every arg is a member of the program's context.
+	 */
+	const char *arg_reader;
 	void (*free_layout)(void *layout);
 	/*
 	 * List what can be probed: call cb with each "type:target" matching

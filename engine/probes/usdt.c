@@ -10,7 +10,7 @@
  * spec) and the program reads argument i with bpf_usdt_arg() from
  * <bpf/usdt.bpf.h>: the operand differs per site ("-4@%edi", "8@-8(%rbp)"),
  * so args are not members of the context but fields of kind
- * FIELD_USDT_ARG, always a signed 64-bit integer. libbpf keeps its spec
+ * FIELD_READER_ARG, always a signed 64-bit integer. libbpf keeps its spec
  * id in the BPF cookie, so the point's index travels as the USDT cookie
  * and the program reads it with bpf_usdt_cookie().
  */
@@ -221,7 +221,7 @@ static int usdt_field(struct attach_point *ap, const char *name,
 			*out = (struct field_info){
 				.name = kfunc_arg_name(i),
 				.ctype = "long",
-				.kind = FIELD_USDT_ARG,
+				.kind = FIELD_READER_ARG,
 				.offset = i,
 				.size = 8,
 				.is_signed = true,
@@ -339,4 +339,5 @@ const struct provider provider_usdt = {
 	.describe = usdt_describe,
 	.cookie_expr = "bpf_usdt_cookie(ctx)",
 	.runtime = "include/usdt.bpf.h",
+	.arg_reader = "rcp_usdt_arg",
 };

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "check/expr.h"
+#include "check/expr_display.h"
 
 /*
  * Render v as `display` says into buf. A number with no name (a syscall

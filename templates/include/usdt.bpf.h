@@ -7,3 +7,12 @@
  */
 #define __VMLINUX_H__
 #include <bpf/usdt.bpf.h>
+
+/* Argument i of the site that fired (the provider's arg_reader); 0 where it cannot be read. */
+static __always_inline __s64 rcp_usdt_arg(void *ctx, __u32 i)
+{
+	long v = 0;
+
+	bpf_usdt_arg(ctx, i, &v);
+	return v;
+}

@@ -16,6 +16,8 @@
 #include <cmocka.h>
 
 #include "check/expr.h"
+#include "emit.h"
+#include "util/strbuf.h"
 
 /* ---- fake probes ------------------------------------------------------ */
 
@@ -128,7 +130,7 @@ static char *emit(const char *text, const struct fake_probe *p, enum expr_use us
 
 	if (!e)
 		fail_msg("'%s' did not check: %s", text, d.n ? d.v[0].msg : "?");
-	assert_int_equal(expr_emit(e, &ec, &pre, &out), 0);
+	assert_int_equal(emit_value(e, true, &ec, &pre, &out), 0);
 	s = xasprintf("%s|%s", strbuf_str(&pre), strbuf_str(&out));
 	strbuf_release(&pre);
 	strbuf_release(&out);
@@ -147,7 +149,7 @@ static char *store(const char *text, const struct fake_probe *p, const char *dst
 
 	if (!e)
 		fail_msg("'%s' did not check: %s", text, d.n ? d.v[0].msg : "?");
-	assert_int_equal(expr_emit_store_str(e, &ec, dst, size, &pre), 0);
+	assert_int_equal(emit_store_str(e, &ec, dst, size, &pre), 0);
 	expr_free(e);
 	diag_list_release(&d);
 	return strbuf_detach(&pre);
@@ -211,7 +213,6 @@ static void assert_error(const char *text, const struct fake_probe *p, enum expr
 	diag_list_release(&d);
 }
 
-#define I(x) "((__s64)" #x "LL)"
 
 /* ---- precedence and emission shape ------------------------------------ */
 
@@ -219,48 +220,34 @@ static void test_precedence(void **state)
 {
 	(void)state;
 	/* * binds tighter than + */
-	assert_emit("1 + 2 * 3", &exit_read,
-		    "|((__s64)((__s64)" I(1) " + (__s64)((__s64)" I(2) " * (__s64)" I(3) ")))");
+	assert_emit("1 + 2 * 3", &exit_read, "|(1LL + (2LL * 3LL))");
 	/* parentheses override */
-	assert_emit("(1 + 2) * 3", &exit_read,
-		    "|((__s64)((__s64)((__s64)" I(1) " + (__s64)" I(2) ") * (__s64)" I(3) "))");
+	assert_emit("(1 + 2) * 3", &exit_read, "|((1LL + 2LL) * 3LL)");
 	/* && binds tighter than || */
-	assert_emit("1 || 2 && 3", &exit_read,
-		    "|((__s64)((__s64)(" I(1) " || ((__s64)(" I(2) " && " I(3) ")))))");
+	assert_emit("1 || 2 && 3", &exit_read, "|(__s64)(1LL || (2LL && 3LL))");
 	/* + binds tighter than << */
-	assert_emit("1 << 2 + 3", &exit_read,
-		    "|((__s64)((__s64)" I(1) " << ((__u64)((__s64)" I(2)
-		    " + (__s64)" I(3) ") & 63)))");
+	assert_emit("1 << 2 + 3", &exit_read, "|(1LL << ((2LL + 3LL) & 63))");
 	/* == binds tighter than & (the C trap, kept) */
-	assert_emit("1 & 2 == 3", &exit_read,
-		    "|((__s64)((__s64)" I(1) " & (__s64)((__s64)((__s64)" I(2)
-		    " == (__s64)" I(3) "))))");
+	assert_emit("1 & 2 == 3", &exit_read, "|(1LL & (__s64)(2LL == 3LL))");
 	/* unary minus binds tighter than *, and - is left-associative */
-	assert_emit("-1 * 2 - 3 - 4", &exit_read,
-		    "|((__s64)((__s64)((__s64)((__s64)(-(__s64)" I(1) ") * (__s64)" I(2)
-		    ") - (__s64)" I(3) ") - (__s64)" I(4) "))");
+	assert_emit("-1 * 2 - 3 - 4", &exit_read, "|(((-1LL * 2LL) - 3LL) - 4LL)");
 	/* relational binds tighter than ==, ! and ~ are unary */
-	assert_emit("!1 == ~2 < 3", &exit_read,
-		    "|((__s64)((__s64)((__s64)((__s64)!" I(1) ") == (__s64)((__s64)((__s64)(~(__s64)"
-		    I(2) ") < (__s64)" I(3) ")))))");
+	assert_emit("!1 == ~2 < 3", &exit_read, "|(__s64)((__s64)!1LL == (__s64)(~2LL < 3LL))");
 }
 
 static void test_fields_and_signedness(void **state)
 {
 	(void)state;
 	/* args. and args-> are the same thing */
-	assert_emit("args.bytes", &rq_issue, "|((__u64)((__u32)(ctx->bytes)))");
-	assert_emit("args->bytes", &rq_issue, "|((__u64)((__u32)(ctx->bytes)))");
-	assert_emit("args.ret", &exit_read, "|((__s64)((__s64)(ctx->ret)))");
+	assert_emit("args.bytes", &rq_issue, "|(__u64)ctx->bytes");
+	assert_emit("args->bytes", &rq_issue, "|(__u64)ctx->bytes");
+	assert_emit("args.ret", &exit_read, "|ctx->ret");
 	/* unsigned with unsigned compares unsigned */
-	assert_emit("args.bytes > args.nr_sector", &rq_issue,
-		    "|((__s64)((__s64)((__u64)((__u32)(ctx->bytes)) > (__u64)((__u32)(ctx->nr_sector)))))");
+	assert_emit("args.bytes > args.nr_sector", &rq_issue, "|(__s64)((__u64)ctx->bytes > (__u64)ctx->nr_sector)");
 	/* a signed operand makes the comparison signed */
-	assert_emit("args.ret < 0", &exit_read,
-		    "|((__s64)((__s64)((__s64)((__s64)(ctx->ret)) < (__s64)" I(0) ")))");
+	assert_emit("args.ret < 0", &exit_read, "|(__s64)(ctx->ret < 0LL)");
 	/* unsigned arithmetic stays unsigned */
-	assert_emit("args.sector + args.nr_sector", &rq_issue,
-		    "|((__u64)((__u64)((__u64)(ctx->sector)) + (__u64)((__u32)(ctx->nr_sector))))");
+	assert_emit("args.sector + args.nr_sector", &rq_issue, "|(ctx->sector + (__u64)ctx->nr_sector)");
 	assert_type("args.sector + args.nr_sector", &rq_issue, EXPR_USE_VALUE, "u64");
 	assert_type("args.sector + 1", &rq_issue, EXPR_USE_VALUE, "s64");
 	assert_type("args.bytes", &rq_issue, EXPR_USE_VALUE, "u32");
@@ -271,8 +258,7 @@ static void test_fields_and_signedness(void **state)
 	/* a shift keeps the left operand's signedness */
 	assert_type("args.sector >> 9", &rq_issue, EXPR_USE_VALUE, "u64");
 	/* pointers are usable as addresses */
-	assert_emit("args.filename != 0", &openat,
-		    "|((__s64)((__s64)((__s64)((__u64)(ctx->filename)) != (__s64)" I(0) ")))");
+	assert_emit("args.filename != 0", &openat, "|(__s64)((__s64)ctx->filename != 0LL)");
 }
 
 static void test_builtins(void **state)
@@ -285,14 +271,14 @@ static void test_builtins(void **state)
 	assert_type("cpu", &exit_read, EXPR_USE_KEY, "u32");
 	assert_type("nsecs", &exit_read, EXPR_USE_VALUE, "u64");
 	assert_type("probe", &exit_read, EXPR_USE_KEY, "probe");
-	assert_emit("pid", &exit_read, "|((__u64)((__u32)(bpf_get_current_pid_tgid() >> 32)))");
-	assert_emit("tid", &exit_read, "|((__u64)((__u32)bpf_get_current_pid_tgid()))");
-	assert_emit("uid", &exit_read, "|((__u64)((__u32)bpf_get_current_uid_gid()))");
-	assert_emit("cpu", &exit_read, "|((__u64)((__u32)bpf_get_smp_processor_id()))");
-	assert_emit("nsecs", &exit_read, "|((__u64)((__u64)bpf_ktime_get_ns()))");
+	assert_emit("pid", &exit_read, "|(__u64)(__u32)(bpf_get_current_pid_tgid() >> 32)");
+	assert_emit("tid", &exit_read, "|(__u64)(__u32)bpf_get_current_pid_tgid()");
+	assert_emit("uid", &exit_read, "|(__u64)(__u32)bpf_get_current_uid_gid()");
+	assert_emit("cpu", &exit_read, "|(__u64)(__u32)bpf_get_smp_processor_id()");
+	assert_emit("nsecs", &exit_read, "|bpf_ktime_get_ns()");
 
 	char *s = emit("probe", &exit_read, EXPR_USE_KEY);
-	assert_string_equal(s, "|((__u64)(rcp_probe_idx))");
+	assert_string_equal(s, "|(__u64)rcp_probe_idx");
 	free(s);
 	s = store("comm", &exit_read, "key->comm", 16);
 	assert_string_equal(s, "bpf_get_current_comm(key->comm, 16);\n");
@@ -308,8 +294,7 @@ static void test_params(void **state)
 	(void)state;
 	assert_type("min_bytes", &rq_issue, EXPR_USE_VALUE, "u64");
 	assert_type("delta", &rq_issue, EXPR_USE_VALUE, "s64");
-	assert_emit("args.bytes >= min_bytes", &rq_issue,
-		    "|((__s64)((__s64)((__u64)((__u32)(ctx->bytes)) >= (__u64)(rcp_cfg.p_min_bytes))))");
+	assert_emit("args.bytes >= min_bytes", &rq_issue, "|(__s64)((__u64)ctx->bytes >= rcp_cfg.p_min_bytes)");
 	char *s = store("target", &rq_issue, "key.name", 16);
 	/* byte by byte: a memcpy would cast away the config's volatile */
 	assert_string_equal(s, "for (unsigned rcp_i = 0; rcp_i < 16; rcp_i++)\n"
@@ -322,7 +307,7 @@ static void test_params(void **state)
 		"char rcp_t1[16] = {};\n"
 		"for (unsigned rcp_i = 0; rcp_i < 16; rcp_i++)\n"
 		"\trcp_t1[rcp_i] = rcp_cfg.p_target[rcp_i];\n"
-		"|((__s64)((__s64)rcp_strneq(rcp_t0, rcp_t1, 16)))");
+		"|(__s64)rcp_strneq(rcp_t0, rcp_t1, 16)");
 	free(s);
 }
 
@@ -333,14 +318,12 @@ static void test_casts_and_literals(void **state)
 	assert_type("(s16)1", &rq_issue, EXPR_USE_VALUE, "s16");
 	assert_type("( u32 ) args.ret", &exit_read, EXPR_USE_VALUE, "u32");
 	assert_type("(u64)args.filename", &openat, EXPR_USE_KEY, "u64");
-	assert_emit("(u8)args.bytes", &rq_issue, "|((__u64)((__u8)((__u32)(ctx->bytes))))");
-	assert_emit("(s32)args.sector * 2", &rq_issue,
-		    "|((__s64)((__s64)((__s32)((__u64)(ctx->sector))) * (__s64)" I(2) "))");
+	assert_emit("(u8)args.bytes", &rq_issue, "|(__u64)(__u8)ctx->bytes");
+	assert_emit("(s32)args.sector * 2", &rq_issue, "|((__s64)(__s32)ctx->sector * 2LL)");
 	/* literals are re-rendered from their value, whatever base was written */
-	assert_emit("0x1f", &rq_issue, "|((__s64)" I(31) ")");
-	assert_emit("017", &rq_issue, "|((__s64)" I(15) ")");
-	assert_emit("18446744073709551615", &rq_issue,
-		    "|((__u64)((__u64)18446744073709551615ULL))");
+	assert_emit("0x1f", &rq_issue, "|31LL");
+	assert_emit("017", &rq_issue, "|15LL");
+	assert_emit("18446744073709551615", &rq_issue, "|18446744073709551615ULL");
 	assert_type("9223372036854775807", &rq_issue, EXPR_USE_VALUE, "s64");
 	assert_type("9223372036854775808", &rq_issue, EXPR_USE_VALUE, "u64");
 	/* (pid) is a parenthesised identifier, not a cast */
@@ -354,11 +337,11 @@ static void test_str_call(void **state)
 	assert_type("str(args->filename, 128)", &openat, EXPR_USE_KEY, "char[128]");
 	char *s = store("str(args.filename)", &openat, "key.path", 64);
 	assert_string_equal(s,
-		"bpf_probe_read_user_str(key.path, 64, (const void *)((__u64)(ctx->filename)));\n");
+		"bpf_probe_read_user_str(key.path, 64, (const void *)ctx->filename);\n");
 	free(s);
 	s = store("str(args.kname, 16)", &openat, "key.path", 64);
 	assert_string_equal(s,
-		"bpf_probe_read_kernel_str(key.path, 16, (const void *)((__u64)(ctx->kname)));\n");
+		"bpf_probe_read_kernel_str(key.path, 16, (const void *)ctx->kname);\n");
 	free(s);
 	s = store("args.rwbs", &rq_issue, "key.rwbs", 8);
 	assert_string_equal(s, "bpf_probe_read_kernel(key.rwbs, 8, &ctx->rwbs);\n"
@@ -379,7 +362,7 @@ static void test_string_compare(void **state)
 		"bpf_probe_read_kernel(rcp_t0, 8, &ctx->rwbs);\n"
 		"rcp_zero_after_nul(rcp_t0, 8);\n"
 		"char rcp_t1[8] = { 87 };\n"
-		"|((__s64)((__s64)rcp_strneq(rcp_t0, rcp_t1, 8)))");
+		"|(__s64)rcp_strneq(rcp_t0, rcp_t1, 8)");
 	free(s);
 	/* fields of different sizes compare over the larger, zero-padded */
 	s = emit("args.rwbs != args.comm", &rq_issue, EXPR_USE_FILTER);
@@ -390,7 +373,7 @@ static void test_string_compare(void **state)
 		"char rcp_t1[16] = {};\n"
 		"bpf_probe_read_kernel(rcp_t1, 16, &ctx->comm);\n"
 		"rcp_zero_after_nul(rcp_t1, 16);\n"
-		"|((__s64)((__s64)!rcp_strneq(rcp_t0, rcp_t1, 16)))");
+		"|(__s64)!rcp_strneq(rcp_t0, rcp_t1, 16)");
 	free(s);
 	assert_type("comm == \"bash\" && pid != 1", &exit_read, EXPR_USE_FILTER, "s64");
 }
@@ -431,7 +414,7 @@ static void test_literal_store(void **state)
 	/* a bare literal is no key, but it still has a type when checked */
 	assert_int_equal(expr_check(e, &env, EXPR_USE_KEY, &d), -EINVAL);
 	assert_int_equal(expr_type_of(e).kind, TY_STR);
-	assert_int_equal(expr_emit_store_str(e, &ec, "buf", 2, &pre), 0);
+	assert_int_equal(emit_store_str(e, &ec, "buf", 2, &pre), 0);
 	assert_string_equal(strbuf_str(&pre), "buf[0] = 97;\nbuf[1] = 98;\n");
 	strbuf_release(&pre);
 	expr_free(e);
@@ -457,12 +440,12 @@ static void test_emit_refuses_bad_names(void **state)
 	(void)state;
 
 	assert_int_equal(expr_check(e, &env, EXPR_USE_VALUE, &d), 0);
-	assert_int_equal(expr_emit(e, &ec, &pre, &out), -EINVAL);
+	assert_int_equal(emit_value(e, true, &ec, &pre, &out), -EINVAL);
 	assert_int_equal(out.len, 0);
 	expr_free(e);
 	/* unchecked trees are not emitted either */
 	e = expr_parse("1", &src, &d);
-	assert_int_equal(expr_emit(e, &ec, &pre, &out), -EINVAL);
+	assert_int_equal(emit_value(e, true, &ec, &pre, &out), -EINVAL);
 	expr_free(e);
 	strbuf_release(&pre);
 	strbuf_release(&out);
@@ -473,16 +456,15 @@ static void test_signed_division(void **state)
 {
 	(void)state;
 	/* unsigned division is plain C */
-	assert_emit("args.sector / args.bytes", &rq_issue,
-		    "|((__u64)((__u64)((__u64)(ctx->sector)) / (__u64)((__u32)(ctx->bytes))))");
+	assert_emit("args.sector / args.bytes", &rq_issue, "|(ctx->sector / (__u64)ctx->bytes)");
 	/* signed division goes through temporaries and unsigned magnitudes */
 	char *s = emit("args.ret / 2", &exit_read, EXPR_USE_VALUE);
 	assert_string_equal(s,
-		"__s64 rcp_t0 = (__s64)((__s64)(ctx->ret));\n"
-		"__s64 rcp_t1 = (__s64)" I(2) ";\n"
-		"|((__s64)(((rcp_t0 < 0) != (rcp_t1 < 0)) ? "
+		"__s64 rcp_t0 = ctx->ret;\n"
+		"__s64 rcp_t1 = 2LL;\n"
+		"|(((rcp_t0 < 0) != (rcp_t1 < 0)) ? "
 		"-(__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1)) : "
-		"(__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1))))");
+		"(__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1)))");
 	free(s);
 	s = emit("args.ret % 3", &exit_read, EXPR_USE_VALUE);
 	assert_non_null(strstr(s, "((rcp_t0 < 0) ? -(__s64)("));
@@ -541,7 +523,7 @@ static void test_conjuncts_and_start_values(void **state)
 	assert_int_equal(expr_conjuncts(e, parts, 2), 3);
 	assert_false(expr_uses_start(parts[0]));
 	assert_true(expr_uses_start(parts[1]));
-	assert_int_equal(expr_emit(parts[1], &ec, &pre, &out), 0);
+	assert_int_equal(emit_value(parts[1], true, &ec, &pre, &out), 0);
 	assert_non_null(strstr(out.buf, "rcp_latency"));
 	assert_non_null(strstr(out.buf, "rcp_started.s0"));
 	assert_non_null(strstr(out.buf, "rcp_cfg.p0"));
@@ -797,7 +779,7 @@ static void test_display_functions(void **state)
 		expr_free(e);
 	}
 	assert_int_equal(d.n, 0);
-	assert_emit("errno_name(args.ret)", &exit_read, "|((__s64)((__s64)((__s64)(ctx->ret))))");
+	assert_emit("errno_name(args.ret)", &exit_read, "|ctx->ret");
 	assert_error("syscall_name()", &exit_read, EXPR_USE_KEY,
 		     "syscall_name() takes 1 argument, got 0", 0, "e.g. syscall_name(args.id)");
 	assert_error("majmin(comm)", &exit_read, EXPR_USE_KEY,

@@ -293,7 +293,7 @@ static void test_listing(void **state)
 	strbuf_release(&sb);
 }
 
-/* USDT probes from the notes: args are FIELD_USDT_ARG by position. */
+/* USDT probes from the notes: args are FIELD_READER_ARG by position. */
 static void test_usdt_points(void **state)
 {
 	struct expansion x;
@@ -309,7 +309,7 @@ static void test_usdt_points(void **state)
 	assert_string_equal(x.pts[0].display, want);
 	free(want);
 	assert_int_equal(x.pts[0].provider->field(&x.pts[0], "arg1", &fi), 0);
-	assert_int_equal(fi.kind, FIELD_USDT_ARG);
+	assert_int_equal(fi.kind, FIELD_READER_ARG);
 	assert_int_equal(fi.offset, 1);
 	assert_int_equal(fi.size, 8);
 	assert_true(fi.is_signed);
@@ -400,8 +400,8 @@ static void has(const char *body, const char *needle)
 }
 
 /*
- * A USDT arg is read into a temporary with bpf_usdt_arg(), never from a
- * record; the point's index is the USDT cookie; usdt.bpf.h and the
+ * A USDT arg is read with bpf_usdt_arg(), through the provider's
+ * arg_reader (rcp_usdt_arg in usdt.bpf.h), never from a record; the point's index is the USDT cookie; usdt.bpf.h and the
  * kernel types it needs come with it. As root it compiles and loads.
  */
 static void test_gen_usdt(void **state)
@@ -416,9 +416,9 @@ static void test_gen_usdt(void **state)
 	has(b.body, "#define __VMLINUX_H__\n#include <bpf/usdt.bpf.h>\n");
 	has(b.body, "SEC(\"usdt\")\nint rcp_prog_0(void *ctx)\n");
 	has(b.body, "__u32 rcp_probe_idx = (__u32)bpf_usdt_cookie(ctx);\n");
-	has(b.body, "long rcp_t0 = 0;\n\tbpf_usdt_arg((void *)ctx, 0, &rcp_t0);\n");
-	has(b.body, "long rcp_t1 = 0;\n\tbpf_usdt_arg((void *)ctx, 1, &rcp_t1);\n");
-	has(b.body, "((__s64)rcp_t1)");
+	has(b.body, "bpf_usdt_arg(ctx, i, &v);\n");
+	has(b.body, "if (!(rcp_usdt_arg((void *)ctx, 0) > 1LL))");
+	has(b.body, "__s64 rcp_value = rcp_usdt_arg((void *)ctx, 1);");
 	assert_null(strstr(b.body, "struct rcp_record_"));
 	assert_null(strstr(b.body, "bpf_get_attach_cookie"));
 	assert_true(has_type(&b.u, "pt_regs"));
