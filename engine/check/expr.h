@@ -47,6 +47,14 @@
 #include "diag.h"
 #include "probes/field.h"
 
+/*
+ * The tallest expression tree expr_parse() accepts (operators, calls,
+ * casts and parentheses all count a level); taller input is an error at
+ * the level that crosses it, so walks of a tree cannot exhaust the
+ * stack whatever the text.
+ */
+#define EXPR_MAX_DEPTH 64
+
 /* Where an expression's text sits, so diagnostics can point into it. */
 struct expr_src {
 	/* Location of byte `offset` of the expression text. */

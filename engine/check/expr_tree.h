@@ -54,6 +54,7 @@ struct expr {
 	struct expr *kid[2];
 	struct expr **args;	/* N_CALL */
 	unsigned nargs;
+	unsigned height;	/* levels from here to the deepest leaf: at most EXPR_MAX_DEPTH */
 
 	/* Set by expr_check(). */
 	bool checked;

@@ -18,8 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Deeper nesting than this is not a real recipe; it would only risk the stack. */
-#define MAX_DEPTH	64
+/*
+ * A tree taller than this is not a real recipe (they need a few
+ * levels); refusing it bounds every recursive walk of a tree (the
+ * checker, the emitter, expr_free) as well as the parser's own
+ * recursion, so no input can exhaust the stack.
+ */
+#define MAX_DEPTH	EXPR_MAX_DEPTH
 #define STRLIT_MAX	255
 
 
@@ -374,8 +379,45 @@ static struct expr *node_new(const struct parser *p, enum node_kind kind, unsign
 
 	e->kind = kind;
 	e->off = off;
+	e->height = 1;
 	e->src = *p->src;
 	return e;
+}
+
+/*
+ * e's height from its children's; -1 (reported at e) when that makes
+ * the tree taller than MAX_DEPTH. A chain of binary operators is
+ * parsed in a loop, so only its tree, not the parser, shows its depth.
+ */
+static int grow(const struct parser *p, struct expr *e)
+{
+	unsigned h = 0;
+
+	for (unsigned i = 0; i < 2; i++)
+		if (e->kid[i] && e->kid[i]->height > h)
+			h = e->kid[i]->height;
+	for (unsigned i = 0; i < e->nargs; i++)
+		if (e->args[i]->height > h)
+			h = e->args[i]->height;
+	e->height = h + 1;
+	if (e->height <= MAX_DEPTH)
+		return 0;
+	expr_err_at(p->d, p->src, e->kind == N_BINARY ? e->op_off : e->off,
+		    "expression is nested too deeply: more than %d levels", MAX_DEPTH);
+	diag_hint(p->d, "a recipe's expressions need a few levels; split this one, or drop parentheses it does not need");
+	return -1;
+}
+
+/* Count one level of the parser's recursion; -1 (reported at off) past MAX_DEPTH. */
+static int descend(struct parser *p, unsigned off)
+{
+	if (++p->depth <= MAX_DEPTH)
+		return 0;
+	p->depth--;
+	expr_err_at(p->d, p->src, off, "expression is nested too deeply: more than %d levels",
+		    MAX_DEPTH);
+	diag_hint(p->d, "a recipe's expressions need a few levels; split this one, or drop parentheses it does not need");
+	return -1;
 }
 
 static char *tok_name(const struct parser *p)
@@ -435,6 +477,10 @@ static struct expr *parse_paren(struct parser *p)
 			e = node_new(p, N_CAST, open);
 			e->cast = (struct expr_type){ TY_INT, c->size, c->is_signed, false };
 			e->kid[0] = kid;
+			if (grow(p, e)) {
+				expr_free(e);
+				return NULL;
+			}
 			return e;
 		}
 	}
@@ -462,6 +508,10 @@ static struct expr *parse_paren(struct parser *p)
 static struct expr *parse_call(struct parser *p, struct expr *call)
 {
 	/* current token is '(' */
+	if (descend(p, call->off)) {
+		expr_free(call);
+		return NULL;
+	}
 	if (next(p))
 		goto fail;
 	if (p->tok.kind == T_RPAREN)
@@ -490,10 +540,12 @@ static struct expr *parse_call(struct parser *p, struct expr *call)
 		break;
 	}
 close:
-	if (next(p))
+	if (next(p) || grow(p, call))
 		goto fail;
+	p->depth--;
 	return call;
 fail:
+	p->depth--;
 	expr_free(call);
 	return NULL;
 }
@@ -577,10 +629,8 @@ static struct expr *parse_unary(struct parser *p)
 
 	if (op != T_MINUS && op != T_BANG && op != T_TILDE && op != T_LPAREN)
 		return parse_primary(p);
-	if (++p->depth > MAX_DEPTH) {
-		expr_err_at(p->d, p->src, off, "expression is nested too deeply");
+	if (descend(p, off))
 		return NULL;
-	}
 	if (op == T_LPAREN) {
 		e = parse_paren(p);
 		p->depth--;
@@ -595,6 +645,10 @@ static struct expr *parse_unary(struct parser *p)
 	e = node_new(p, N_UNARY, off);
 	e->op = op;
 	e->kid[0] = kid;
+	if (grow(p, e)) {
+		expr_free(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -644,6 +698,8 @@ static struct expr *parse_binary(struct parser *p, int min_prec)
 		e->kid[0] = lhs;
 		e->kid[1] = rhs;
 		lhs = e;
+		if (grow(p, e))
+			goto fail;
 	}
 	return lhs;
 fail:
@@ -724,6 +780,7 @@ struct expr *expr_clone(const struct expr *e)
 	}
 	c->name = e->name ? xstrdup(e->name) : NULL;
 	c->cast = e->cast;
+	c->height = e->height;
 	c->kid[0] = expr_clone(e->kid[0]);
 	c->kid[1] = expr_clone(e->kid[1]);
 	if (e->nargs) {

@@ -671,6 +671,49 @@ static void test_deep_nesting(void **state)
 	assert_error(text, &exit_read, EXPR_USE_VALUE, "nested too deeply", 64, NULL);
 }
 
+/*
+ * Trees tall in ways the parser does not recurse for: calls in calls,
+ * and a long chain of one operator (a loop in the parser, a deep tree
+ * for the checker and the emitter). Each is refused where it crosses
+ * EXPR_MAX_DEPTH, however long the text: 18,000 levels used to crash
+ * check, run and show --c.
+ */
+static void test_tall_trees(void **state)
+{
+	enum { LEVELS = 20000 };
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	for (int i = 0; i < LEVELS; i++)
+		strbuf_addstr(&sb, "f(");
+	strbuf_addch(&sb, '1');
+	for (int i = 0; i < LEVELS; i++)
+		strbuf_addch(&sb, ')');
+	/* the 65th call, at column 2 * 64 */
+	assert_error(strbuf_str(&sb), &exit_read, EXPR_USE_VALUE, "nested too deeply", 128, NULL);
+
+	strbuf_reset(&sb);
+	strbuf_addch(&sb, '1');
+	for (int i = 0; i < 5 * LEVELS; i++)
+		strbuf_addstr(&sb, "+1");
+	/* "1+1" is 2 levels: the 64th '+' makes 65 */
+	assert_error(strbuf_str(&sb), &exit_read, EXPR_USE_VALUE, "nested too deeply", 127, NULL);
+
+	strbuf_reset(&sb);
+	for (int i = 0; i < LEVELS; i++)
+		strbuf_addstr(&sb, "(u8)");
+	strbuf_addch(&sb, '1');
+	assert_error(strbuf_str(&sb), &exit_read, EXPR_USE_VALUE, "nested too deeply", 4 * 64, NULL);
+
+	/* 64 levels are still an expression: 1 and 63 '+' */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "args.ret");
+	for (int i = 0; i < EXPR_MAX_DEPTH - 1; i++)
+		strbuf_addstr(&sb, " + 1");
+	assert_type(strbuf_str(&sb), &exit_read, EXPR_USE_VALUE, "s64");
+	strbuf_release(&sb);
+}
+
 static void test_check_errors(void **state)
 {
 	(void)state;
@@ -809,6 +852,7 @@ int main(void)
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_tall_trees),
 		cmocka_unit_test(test_check_errors),
 		cmocka_unit_test(test_no_args),
 	};
