@@ -6,6 +6,7 @@
 #   make integration  real BPF tests (root)
 #   make asan-check unit tests again with ASan and UBSan, in build-asan/
 #   make asan       asan-check, then the integration tests there (root)
+#   make catalogue  docs/catalogue.md from the recipes (root)
 #   make test       install missing packages, build, run every test
 #   make demo       install missing packages, build, run disk/rwbs-bytes
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -61,7 +62,7 @@ ASAN_OUTPUT := build-asan
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer -Wno-stringop-overread
 
-.PHONY: all check integration asan asan-check test demo deps install clean bench
+.PHONY: all check integration asan asan-check test demo deps install clean bench catalogue
 .DELETE_ON_ERROR:
 .SECONDARY: $(HARNESS_OBJ)
 
@@ -163,6 +164,12 @@ asan-check:
 
 asan: asan-check
 	$(Q)$(ASAN_ENV) $(MAKE) --no-print-directory OUTPUT=$(ASAN_OUTPUT) SANITIZE='$(ASAN_FLAGS)' integration
+
+# docs/catalogue.md from the recipes (RUNS: this kernel; loads test
+# programs, so as root); test_catalogue fails when it is stale.
+catalogue: $(OUTPUT)/recipe
+	$(call msg,GEN,docs/catalogue.md)
+	$(Q)$(OUTPUT)/recipe list --markdown > docs/catalogue.md.tmp && mv docs/catalogue.md.tmp docs/catalogue.md
 
 deps:
 	$(Q)./scripts/install-deps

@@ -1,8 +1,12 @@
 /*
- * recipe list: the catalogue, with whether this kernel can run each
- * recipe. "Can run" means the recipe checks against this kernel (its
- * probes exist and its expressions type-check); the reason is shown
- * when it cannot.
+ * recipe list: the catalogue by category, with whether this kernel can
+ * run each recipe. "Can run" means the recipe checks against this
+ * kernel (its probes exist and its expressions type-check) and every
+ * probe type it uses can attach here; the reason is shown when not.
+ *
+ * --origin ID and a search WORD narrow the list (WORD matches, without
+ * regard to case, a recipe's name, summary, description and origin ids
+ * and texts); --markdown prints docs/catalogue.md (`make catalogue`).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,31 +15,62 @@
 
 #include "cli.h"
 #include "load/catalog.h"
+#include "util/strbuf.h"
 
-static int parse_opts(int argc, char **argv, const char **category)
+struct list_opts {
+	const char *category;
+	const char *origin;
+	const char *word;
+	bool markdown;
+};
+
+/* One recipe as listed. */
+struct row {
+	const struct catalog_entry *e;
+	struct recipe_file *rf;	/* NULL when it does not load */
+	char *why;		/* NULL when runnable here */
+};
+
+static int parse_opts(int argc, char **argv, struct list_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "category", required_argument, NULL, 'C' },
+		{ "origin", required_argument, NULL, 'o' },
+		{ "markdown", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "C:h", longopts, NULL)) != -1) {
-		if (opt == 'h') {
+	while ((opt = getopt_long(argc, argv, "C:o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
 			cli_usage("list", stdout);
 			return -1;
-		}
-		if (opt != 'C')
+		case 'C':
+			if (!catalog_is_category(optarg))
+				return cli_usage_error("list", "unknown category '%s': expected cpu, memory, fs, disk or net",
+						       optarg);
+			o->category = optarg;
+			break;
+		case 'o':
+			o->origin = optarg;
+			break;
+		case 'm':
+			o->markdown = true;
+			break;
+		default:
 			return cli_usage_error("list", "bad option");
-		if (!catalog_is_category(optarg))
-			return cli_usage_error("list", "unknown category '%s': expected cpu, memory, fs, disk or net",
-					       optarg);
-		*category = optarg;
+		}
 	}
+	if (optind < argc)
+		o->word = argv[optind++];
 	if (optind != argc)
-		return cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("list", "unexpected argument '%s': one search word at most",
+				       argv[optind]);
+	if (o->markdown && (o->origin || o->word || o->category))
+		return cli_usage_error("list", "--markdown lists the whole catalogue");
 	return 0;
 }
 
@@ -73,41 +108,164 @@ static char *why_not_runnable(const char *path)
 	return why;
 }
 
+static bool claims(const struct recipe_origin *o, const char *id)
+{
+	if (!strcmp(o->id, id))
+		return true;
+	for (unsigned i = 0; i < o->also_count; i++)
+		if (!strcmp(o->also[i].id, id))
+			return true;
+	return false;
+}
+
+static bool has_word(const char *s, const char *word)
+{
+	return s && strcasestr(s, word);
+}
+
+static bool mentions(const struct catalog_entry *e, const struct recipe *r, const char *word)
+{
+	const struct recipe_origin *o = r->origin;
+
+	if (has_word(e->name, word) || has_word(r->summary, word) ||
+	    has_word(r->description, word) || has_word(o->id, word) ||
+	    has_word(o->text, word))
+		return true;
+	for (unsigned i = 0; i < o->also_count; i++)
+		if (has_word(o->also[i].id, word) || has_word(o->also[i].text, word))
+			return true;
+	return false;
+}
+
+/* "bcc-cpu-4, bpftrace-cpu-3": every id a recipe claims. */
+static char *origin_ids(const struct recipe_origin *o)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, o->id);
+	for (unsigned i = 0; i < o->also_count; i++)
+		strbuf_addf(&sb, ", %s", o->also[i].id);
+	return strbuf_detach(&sb);
+}
+
+/* A table cell: pipes escaped, on one line. */
+static void md_cell(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputs("\\|", stdout);
+		else
+			putchar(*s == '\n' ? ' ' : *s);
+	}
+}
+
+static void print_text(const struct row *rows, size_t n)
+{
+	const char *cat = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		char *ids;
+
+		if (!cat || strcmp(cat, w->e->category)) {
+			size_t count = 0, runs = 0;
+
+			for (size_t j = i; j < n && !strcmp(rows[j].e->category, w->e->category); j++) {
+				count++;
+				runs += !rows[j].why;
+			}
+			cat = w->e->category;
+			printf("%s%s: %zu recipe%s, %zu run%s here\n", i ? "\n" : "", cat, count,
+			       count == 1 ? "" : "s", runs, runs == 1 ? "s" : "");
+			printf("  %-28s %-4s %-18s %s\n", "NAME", "RUNS", "ORIGIN", "SUMMARY");
+		}
+		ids = w->rf ? origin_ids(w->rf->r->origin) : xstrdup("?");
+		printf("  %-28s %-4s %-18s %s\n", w->e->name, w->why ? "no" : "yes", ids,
+		       w->rf ? w->rf->r->summary : "?");
+		if (w->why)
+			printf("  %-28s %-4s   (%s)\n", "", "", w->why);
+		free(ids);
+	}
+}
+
+static void print_markdown(const struct row *rows, size_t n)
+{
+	const char *cat = NULL;
+
+	printf("# The catalogue\n\n"
+	       "Generated from the recipes by `make catalogue` (`recipe list --markdown`);\n"
+	       "a test fails when this file is stale. \"Runs here\" is for the kernel it was\n"
+	       "generated on; `recipe list` says it for yours, with the reason when a\n"
+	       "recipe cannot run.\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		char *ids;
+
+		if (!cat || strcmp(cat, w->e->category)) {
+			size_t count = 0;
+
+			for (size_t j = i; j < n && !strcmp(rows[j].e->category, w->e->category); j++)
+				count++;
+			cat = w->e->category;
+			printf("\n## %s (%zu)\n\n| name | summary | origin | runs here |\n|---|---|---|---|\n",
+			       cat, count);
+		}
+		ids = w->rf ? origin_ids(w->rf->r->origin) : xstrdup("?");
+		printf("| %s | ", w->e->name);
+		md_cell(w->rf ? w->rf->r->summary : "?");
+		printf(" | %s | %s |\n", ids, w->why ? "no" : "yes");
+		free(ids);
+	}
+}
+
 int cmd_list(int argc, char **argv)
 {
 	struct diag_list d = DIAG_LIST_INIT;
 	struct catalog_entry *v = NULL;
-	const char *category = NULL;
-	size_t n = 0;
-	int ret = parse_opts(argc, argv, &category);
+	struct list_opts o = { 0 };
+	struct row *rows;
+	size_t n = 0, nrows = 0;
+	int ret = parse_opts(argc, argv, &o);
 
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
-	if (catalog_list(&v, &n, category)) {
+	if (catalog_list(&v, &n, o.category)) {
 		fprintf(stderr, "recipe: error: cannot read the catalogue\n");
 		return EXIT_FAILED;
 	}
-	printf("%-28s %-8s %-4s %s\n", "NAME", "CATEGORY", "RUNS", "SUMMARY");
+	rows = xcalloc(n ? n : 1, sizeof(*rows));
 	for (size_t i = 0; i < n; i++) {
-		struct recipe_file *rf;
-		char *why = NULL;
-		const char *summary = "?";
+		struct row *w = &rows[nrows];
 
-		if (recipe_load_file(v[i].path, &rf, &d)) {
-			why = xstrdup("the recipe does not load (recipe check shows why)");
-			rf = NULL;
+		w->e = &v[i];
+		if (recipe_load_file(v[i].path, &w->rf, &d)) {
+			w->rf = NULL;
+			if (o.origin || o.word)
+				continue;	/* cannot tell whether it matches */
+			w->why = xstrdup("the recipe does not load (recipe check shows why)");
+		} else if ((o.origin && !claims(w->rf->r->origin, o.origin)) ||
+			   (o.word && !mentions(&v[i], w->rf->r, o.word))) {
+			recipe_file_free(w->rf);
+			continue;
 		} else {
-			summary = rf->r->summary;
-			why = why_not_runnable(v[i].path);
+			w->why = why_not_runnable(v[i].path);
 		}
-		printf("%-28s %-8s %-4s %s\n", v[i].name, v[i].category,
-		       why ? "no" : "yes", summary);
-		if (why)
-			printf("%-28s %-8s %-4s   (%s)\n", "", "", "", why);
-		free(why);
-		recipe_file_free(rf);
+		nrows++;
 	}
+	if (o.markdown)
+		print_markdown(rows, nrows);
+	else if (nrows)
+		print_text(rows, nrows);
+	else
+		fprintf(stderr, "recipe: no recipe %s%s%s%s%s\n", o.origin ? "claims " : "",
+			o.origin ? o.origin : "", o.origin && o.word ? " and " : "",
+			o.word ? "mentions " : "", o.word ? o.word : "");
+	for (size_t i = 0; i < nrows; i++) {
+		recipe_file_free(rows[i].rf);
+		free(rows[i].why);
+	}
+	free(rows);
 	catalog_entries_free(v, n);
 	diag_list_release(&d);
-	return EXIT_OK;
+	return nrows || o.markdown ? EXIT_OK : EXIT_FAILED;
 }

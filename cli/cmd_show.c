@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "compile/object.h"
 #include "load/catalog.h"
+#include "load/reference.h"
 
 /* "label:" in the first line's margin, the rest of a list under it. */
 static void show_list(const char *label, char *const *items, unsigned n)
@@ -84,14 +85,116 @@ static void show_output(const struct recipe *r)
 	printf(")\n");
 }
 
+/*
+ * One one-liner the recipe reproduces: as the recipe quotes it, and the
+ * reference list's entry beside it (what it shows, and its text where
+ * the list words it differently).
+ */
+static void show_oneliner(const struct reference *ref, const char *id, const char *tool,
+			  const char *text)
+{
+	const struct oneliner *o = reference_find(ref, id);
+
+	printf("Reproduces %s (%s):\n  %s\n", id, tool, text);
+	if (!o) {
+		printf("  (not in %s)\n", ref->path ? ref->path : REFERENCE_FILE);
+		return;
+	}
+	printf("  reference: %s", o->description);
+	if (strcmp(o->text, text))
+		printf(": %s", o->text);
+	putchar('\n');
+}
+
+/* A word of the example's command, quoted as -c would need it. */
+static void show_word(const char *w)
+{
+	if (*w && !strpbrk(w, " \t'\"\\")) {
+		fputs(w, stdout);
+		return;
+	}
+	putchar('\'');
+	for (; *w; w++)
+		if (*w == '\'')
+			fputs("'\"'\"'", stdout);
+		else
+			putchar(*w);
+	putchar('\'');
+}
+
+static void show_expect(const struct recipe_expect *e)
+{
+	if (e->entry)
+		printf("  %s: ", e->entry);
+	else if (e->hist && e->bucket)
+		printf("  %s: bucket %s: ", e->hist, e->bucket);
+	else if (e->hist)
+		printf("  %s: all buckets: ", e->hist);
+	else
+		printf("  lines containing \"%s\": ", e->lines);
+	if (e->equals)
+		printf("%s\n", e->equals);
+	else if (e->at_least && e->at_most)
+		printf("%s to %s\n", e->at_least, e->at_most);
+	else if (e->at_least)
+		printf("at least %s\n", e->at_least);
+	else
+		printf("at most %s\n", e->at_most);
+}
+
+/* The recipe's own test, as an example of using it. */
+static void show_example(const struct recipe_file *rf)
+{
+	const struct recipe_example *ex = rf->r->example;
+	bool system_wide = ex->system_wide && !strcmp(ex->system_wide, "true");
+
+	printf("\nExample (its test; rcp-wl is build/tests/rcp-wl):\n  ");
+	if (system_wide)
+		printf("sudo recipe run %s", rf->name ? rf->name : rf->path);
+	else
+		printf("sudo recipe run %s -c '", rf->name ? rf->name : rf->path);
+	for (unsigned i = 0; !system_wide && i < ex->run_count; i++) {
+		printf("%s", i ? " " : "");
+		show_word(ex->run[i]);
+	}
+	if (!system_wide)
+		putchar('\'');
+	for (unsigned i = 0; i < ex->options_count; i++) {
+		putchar(' ');
+		show_word(ex->options[i]);
+	}
+	if (system_wide) {
+		printf("\n  and while it is attached, in another terminal:\n  ");
+		for (unsigned i = 0; i < ex->run_count; i++) {
+			printf("%s", i ? " " : "");
+			show_word(ex->run[i]);
+		}
+		printf("\n  then Ctrl-C");
+	}
+	printf("\nshows:\n");
+	for (unsigned i = 0; i < ex->expect_count; i++)
+		show_expect(&ex->expect[i]);
+	if (ex->note)
+		printf("  (%s)\n", ex->note);
+}
+
 static void show_recipe(const struct recipe_file *rf)
 {
 	const struct recipe *r = rf->r;
+	struct diag_list d = DIAG_LIST_INIT;
+	struct reference ref;
 
 	printf("%s: %s\n", rf->name ? rf->name : rf->path, r->summary);
 	printf("file: %s\n\n", rf->path);
-	printf("Reproduces %s (%s):\n  %s\n\n", r->origin->id, r->origin->tool,
-	       r->origin->text);
+	/* Without the list, the recipe's own quotes still show. */
+	reference_load(&ref, NULL, &d);
+	diag_list_release(&d);
+	show_oneliner(&ref, r->origin->id, r->origin->tool, r->origin->text);
+	for (unsigned i = 0; i < r->origin->also_count; i++)
+		show_oneliner(&ref, r->origin->also[i].id, r->origin->also[i].tool,
+			      r->origin->also[i].text);
+	reference_release(&ref);
+	putchar('\n');
 	printf("%s", r->description);
 	if (r->description[0] && r->description[strlen(r->description) - 1] != '\n')
 		putchar('\n');
@@ -111,6 +214,8 @@ static void show_recipe(const struct recipe_file *rf)
 		       pp->type, pp->default_value, pp->description ? ": " : "",
 		       pp->description ? pp->description : "");
 	}
+	if (r->example)
+		show_example(rf);
 }
 
 int cmd_show(int argc, char **argv)

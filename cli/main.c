@@ -18,9 +18,12 @@
 #include "btf_types.h"
 
 static const struct cli_cmd commands[] = {
-	{ "list", "[--category CATEGORY]",
+	{ "list", "[--category CATEGORY] [--origin ID] [--markdown] [WORD]",
 	  "list the recipes, and whether this kernel can run each",
-	  "  -C, --category CAT   only recipes of CAT (cpu, memory, fs, disk, net)\n",
+	  "  -C, --category CAT   only recipes of CAT (cpu, memory, fs, disk, net)\n"
+	  "  -o, --origin ID      only the recipe(s) reproducing one-liner ID (recipes/one-liners.tsv)\n"
+	  "      --markdown       the catalogue as docs/catalogue.md (make catalogue)\n"
+	  "  WORD                 only recipes whose name, summary, description or origin mention WORD\n",
 	  cmd_list },
 	{ "show", "NAME|FILE.yaml [--c]",
 	  "show a recipe and the one-liner it reproduces",

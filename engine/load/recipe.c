@@ -368,6 +368,74 @@ static void syntax_error(const char *file, const struct yaml_index_error *e,
 			  e->context_line, e->context_col);
 }
 
+/* A bound of an example's figure: a non-negative decimal integer. */
+static bool is_count(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/*
+ * What the example tables cannot say: each expect reads one figure and
+ * bounds it, with integers. Returns 0 or -EINVAL with the diagnostics.
+ */
+static int check_example(const struct recipe_file *rf, struct diag_list *d)
+{
+	const struct recipe_example *ex = rf->r->example;
+	int err = 0;
+
+	if (!ex)
+		return 0;
+	if (ex->system_wide && strcmp(ex->system_wide, "true") &&
+	    strcmp(ex->system_wide, "false")) {
+		struct diag_at at = recipe_locate(rf, "example.system_wide", 0);
+
+		err = diag_err(d, &at, "'example.system_wide' must be true or false");
+		diag_hint(d, "true attaches first and runs the command while attached");
+	}
+	for (unsigned i = 0; i < ex->expect_count; i++) {
+		const struct recipe_expect *e = &ex->expect[i];
+		const char *bounds[] = { e->equals, e->at_least, e->at_most };
+		const char *names[] = { "equals", "at_least", "at_most" };
+		char *path = xasprintf("example.expect[%u]", i);
+		struct diag_at at = recipe_locate(rf, path, 0);
+
+		if (!!e->entry + !!e->hist + !!e->lines != 1) {
+			err = diag_err(d, &at, "an expect reads one figure: 'entry', 'hist' or 'lines'");
+			diag_hint(d, "entry: \"@[rcp-wl-sys]\" reads the line '@[rcp-wl-sys]: N'; "
+				  "hist: \"@usecs\" (with bucket: \"[8K, 16K)\") a histogram; "
+				  "lines: TEXT counts output lines containing TEXT");
+		} else if (e->bucket && !e->hist) {
+			err = diag_err(d, &at, "'bucket' belongs with 'hist'");
+			diag_hint(d, "hist: \"@usecs\" names the histogram the bucket is in");
+		} else if (!e->equals && !e->at_least && !e->at_most) {
+			err = diag_err(d, &at, "an expect needs a bound: 'equals', 'at_least' or 'at_most'");
+			diag_hint(d, "equals: N where only the workload makes the event, a bound for sampled or system-wide ones");
+		} else if (e->equals && (e->at_least || e->at_most)) {
+			err = diag_err(d, &at, "'equals' is exact; it takes no 'at_least' or 'at_most'");
+			diag_hint(d, "keep one or the other");
+		}
+		for (int b = 0; b < 3; b++) {
+			char *bpath;
+
+			if (!bounds[b] || is_count(bounds[b]))
+				continue;
+			bpath = xasprintf("%s.%s", path, names[b]);
+			at = recipe_locate(rf, bpath, 0);
+			err = diag_err(d, &at, "'%s' must be a non-negative integer, not '%s'",
+				       names[b], bounds[b]);
+			diag_hint(d, "write the figure in decimal, e.g. %s: 1000", names[b]);
+			free(bpath);
+		}
+		free(path);
+	}
+	return err ? -EINVAL : 0;
+}
+
 /* "category/name" when path is <dir>/<category>/<name>.yaml. */
 static char *name_of(const char *path)
 {
@@ -441,6 +509,10 @@ int recipe_load_string(const char *path, const char *text,
 		else
 			diag_err(d, &at, "missing required key 'aggregate' (or 'print')");
 		diag_hint(d, "aggregate: {type: count} counts events; print: {format: \"...\", args: [...]} prints a line each");
+		recipe_file_free(rf);
+		return -EINVAL;
+	}
+	if (check_example(rf, d)) {
 		recipe_file_free(rf);
 		return -EINVAL;
 	}

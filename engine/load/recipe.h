@@ -23,11 +23,62 @@
 
 #include "diag.h"
 
-/* Which one-liner of ../shared/reference/one-liners.tsv this reproduces. */
-struct recipe_origin {
+/* A one-liner of recipes/one-liners.tsv that a recipe reproduces. */
+struct recipe_oneliner {
 	char *id;		/* required, e.g. "bpftrace-disk-5" */
 	char *tool;		/* required, e.g. "bpftrace" */
 	char *text;		/* required, the one-liner itself */
+};
+
+/*
+ * Which one-liner this reproduces, and under `also` the others that
+ * show exactly the same thing (a BCC tool and its bpftrace one-liner).
+ */
+struct recipe_origin {
+	char *id;
+	char *tool;
+	char *text;
+	struct recipe_oneliner *also;	/* optional */
+	unsigned also_count;
+};
+
+/*
+ * One figure an example's report must show. What is read is one of
+ * `entry` (the value of the line "ENTRY: N", e.g. "@[rcp-wl-sys]"),
+ * `hist` (a histogram's header without the colon, "@usecs"; its
+ * `bucket` label, or all buckets' total without one) or `lines` (how
+ * many output lines contain this text); the bound is `equals`, or
+ * `at_least` and/or `at_most` (sampled and system-wide events).
+ */
+struct recipe_expect {
+	char *entry;
+	char *hist;
+	char *bucket;
+	char *lines;
+	char *equals;
+	char *at_least;
+	char *at_most;
+};
+
+/*
+ * The recipe's own test, which `recipe show` prints as its example:
+ * run the recipe around `run` (an argv, no shell; "rcp-wl" is the
+ * project's workload, found by the test runner; "{dir}" is a scratch
+ * directory on a real disk, "{port}" a free TCP port), with `options`
+ * added to `recipe run`, and the report must show every `expect`.
+ * `system_wide: true` attaches first and runs the command while
+ * attached (events another task makes for it: block I/O, wakeups), in
+ * place of `-c`.
+ */
+struct recipe_example {
+	char **run;		/* required, >= 1 */
+	unsigned run_count;
+	char **options;		/* optional: --comm NAME, --param k=v, ... */
+	unsigned options_count;
+	char *system_wide;	/* optional "true" / "false" */
+	struct recipe_expect *expect;	/* required, >= 1 */
+	unsigned expect_count;
+	char *note;		/* optional: why these figures */
 };
 
 /* A named, typed value that expressions use by name and --param sets. */
@@ -94,6 +145,7 @@ struct recipe {
 	struct recipe_start *start;	/* optional: the probes below are then the end */
 	char **match;		/* optional with start: the end's match (default: start's text) */
 	unsigned match_count;
+	struct recipe_example *example;	/* optional: the recipe's own test */
 };
 
 /* A loaded recipe file: the model plus what is needed to locate values. */

@@ -24,10 +24,50 @@ static const cyaml_schema_value_t string_entry = {
 	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 1, CYAML_UNLIMITED),
 };
 
+static const cyaml_schema_field_t oneliner_fields[] = {
+	STR_REQ("id", struct recipe_oneliner, id),
+	STR_REQ("tool", struct recipe_oneliner, tool),
+	STR_REQ("text", struct recipe_oneliner, text),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t oneliner_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct recipe_oneliner, oneliner_fields),
+};
+
 static const cyaml_schema_field_t origin_fields[] = {
 	STR_REQ("id", struct recipe_origin, id),
 	STR_REQ("tool", struct recipe_origin, tool),
 	STR_REQ("text", struct recipe_origin, text),
+	CYAML_FIELD_SEQUENCE("also", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct recipe_origin, also, &oneliner_entry, 1, 8),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t expect_fields[] = {
+	STR_OPT("entry", struct recipe_expect, entry),
+	STR_OPT("hist", struct recipe_expect, hist),
+	STR_OPT("bucket", struct recipe_expect, bucket),
+	STR_OPT("lines", struct recipe_expect, lines),
+	STR_OPT("equals", struct recipe_expect, equals),
+	STR_OPT("at_least", struct recipe_expect, at_least),
+	STR_OPT("at_most", struct recipe_expect, at_most),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t expect_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct recipe_expect, expect_fields),
+};
+
+static const cyaml_schema_field_t example_fields[] = {
+	CYAML_FIELD_SEQUENCE("run", CYAML_FLAG_POINTER, struct recipe_example, run,
+			     &string_entry, 1, 32),
+	CYAML_FIELD_SEQUENCE("options", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct recipe_example, options, &string_entry, 0, 16),
+	STR_OPT("system_wide", struct recipe_example, system_wide),
+	CYAML_FIELD_SEQUENCE("expect", CYAML_FLAG_POINTER, struct recipe_example, expect,
+			     &expect_entry, 1, 16),
+	STR_OPT("note", struct recipe_example, note),
 	CYAML_FIELD_END
 };
 
@@ -106,6 +146,8 @@ static const cyaml_schema_field_t recipe_fields[] = {
 				struct recipe, start, start_fields),
 	CYAML_FIELD_SEQUENCE("match", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct recipe, match, &string_entry, 1, 4),
+	CYAML_FIELD_MAPPING_PTR("example", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct recipe, example, example_fields),
 	CYAML_FIELD_END
 };
 

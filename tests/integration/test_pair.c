@@ -3,11 +3,9 @@
  * the time under its match values, the end that matches consumes it, and
  * the latency (or what the start saved) is aggregated or printed:
  *
- * - 20 nanosleeps of 10 ms: cpu/syscall-latency (microseconds) puts all
- *   20 clock_nanosleep calls, and nothing else of that key, in [8K, 16K).
- * - 50 loopback connects: net/tcp-connect-latency counts exactly 50
- *   handshakes, under the connecting process's name saved at the start.
- * - 1000 reads: fs/read-latency counts exactly 1000 intervals.
+ * (cpu/syscall-latency's 20 sleeps, net/tcp-connect-latency's 50
+ * handshakes and fs/read-latency's 1000 reads are those recipes' own
+ * examples, run by test_catalogue.)
  * - O_DIRECT writes: the bytes the issue saved, summed at completion
  *   (paired by device and sector, whatever CPU completes), reach 16 MiB.
  * - Run queue latency system-wide: 20 sleeps are exactly 20 waits started
@@ -28,51 +26,7 @@
 #include <json-c/json.h>
 
 #define SLEEPS 20
-#define CONNECTS 50
-#define READS 1000
 #define GETPPIDS 777
-
-static void test_nanosleep_bucket(void **state)
-{
-	struct harness_fixture *f = *state;
-	const char *out;
-	__u32 baseline;
-
-	HARNESS_REQUIRE_ROOT();
-	baseline = harness_bpf_max_prog_id();
-	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "cpu/syscall-latency",
-						      "sleep 20 10", NULL, NULL), 0);
-	out = strbuf_str(&f->rec.out);
-	/* each took at least its 10 ms: a floor, whatever the load adds */
-	HASSERT_EQ(&f->rec, report_buckets_from(out, "@usecs[clock_nanosleep]:", "[8K, 16K)"), SLEEPS);
-	HASSERT_EQ(&f->rec, report_bucket_total(out, "@usecs[clock_nanosleep]:", NULL), SLEEPS);
-	harness_assert_no_rcp_progs(baseline, "a start/end run");
-}
-
-static void test_tcp_connects(void **state)
-{
-	struct harness_fixture *f = *state;
-	/* a port of our own, so parallel runs on one machine do not collide */
-	char *args = xasprintf("connect %d %d", CONNECTS, 20000 + (int)(getpid() % 20000));
-
-	HARNESS_REQUIRE_ROOT();
-	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "net/tcp-connect-latency",
-						      args, NULL, NULL), 0);
-	HASSERT_EQ(&f->rec, report_bucket_total(strbuf_str(&f->rec.out),
-						"@usecs[rcp-wl-conn]:", NULL), CONNECTS);
-	free(args);
-}
-
-static void test_read_latency(void **state)
-{
-	struct harness_fixture *f = *state;
-
-	HARNESS_REQUIRE_ROOT();
-	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "fs/read-latency",
-						      "read 1000 4096", NULL, NULL), 0);
-	HASSERT_EQ(&f->rec, report_bucket_total(strbuf_str(&f->rec.out), "@usecs:", NULL),
-		   READS);
-}
 
 /*
  * System-wide, around an O_DIRECT writer: the block layer may issue from
@@ -290,9 +244,6 @@ static void test_uprobe_pair(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_nanosleep_bucket, harness_setup, harness_teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_connects, harness_setup, harness_teardown),
-		cmocka_unit_test_setup_teardown(test_read_latency, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_block_pairs_by_sector, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_runq_wakeups_and_preemptions, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_evictions_counted, harness_setup, harness_teardown),

@@ -114,17 +114,6 @@ static void test_read_size_hist_pid(void **state)
 	harness_assert_no_rcp_progs(baseline, "run --pid and SIGINT");
 }
 
-/* badread 500: 500 reads failing with EBADF, reported under key 9. */
-static void test_read_errors(void **state)
-{
-	struct harness_fixture *f = *state;
-
-	HARNESS_REQUIRE_ROOT();
-	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "fs/read-errors", "badread 500",
-					      NULL, NULL), 0);
-	HASSERT_EQ(&f->rec, report_scalar(strbuf_str(&f->rec.out), "@[9]: "), 500);
-}
-
 /*
  * disk/rwbs-bytes without -c: attach system-wide, run the O_DIRECT
  * writer to completion, then SIGINT.  The block layer may issue a
@@ -178,28 +167,6 @@ static void test_io_size_hist(void **state)
 	if ((n = report_bucket(out, "@bytes:", "[1M, 2M)")) > 0)
 		big += n;
 	HASSERT_GE(&f->rec, big, 1);
-}
-
-/* getppid 777 under comm rcp-wl-sys: 777 getppid + 1 exit_group. */
-static void test_syscalls_by_comm(void **state)
-{
-	struct harness_fixture *f = *state;
-
-	HARNESS_REQUIRE_ROOT();
-	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "cpu/syscalls-by-comm",
-					      "getppid 777", "--comm", "rcp-wl-sys"), 0);
-	HASSERT_EQ(&f->rec, report_scalar(strbuf_str(&f->rec.out), "@[rcp-wl-sys]: "), 778);
-}
-
-static void test_syscalls_by_probe(void **state)
-{
-	struct harness_fixture *f = *state;
-
-	HARNESS_REQUIRE_ROOT();
-	HASSERT_EQ(&f->rec, harness_run_with_workload(&f->rec, "cpu/syscalls-by-probe",
-					      "getppid 777", NULL, NULL), 0);
-	HASSERT_EQ(&f->rec, report_scalar(strbuf_str(&f->rec.out),
-					  "@[tracepoint:syscalls:sys_enter_getppid]: "), 777);
 }
 
 /* An unknown --param is the user's mistake: exit 1 or 2, naming it. */
@@ -378,11 +345,8 @@ int main(void)
 		cmocka_unit_test(test_harness_parsers),
 		cmocka_unit_test_setup_teardown(test_read_size_hist_cmd, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_read_size_hist_pid, harness_setup, harness_teardown),
-		cmocka_unit_test_setup_teardown(test_read_errors, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_rwbs_bytes, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_io_size_hist, harness_setup, harness_teardown),
-		cmocka_unit_test_setup_teardown(test_syscalls_by_comm, harness_setup, harness_teardown),
-		cmocka_unit_test_setup_teardown(test_syscalls_by_probe, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_param, harness_setup, harness_teardown),
 		cmocka_unit_test(test_check_bad),
 		cmocka_unit_test(test_check_recipes),
