@@ -128,6 +128,8 @@ static void show_expect(const struct recipe_expect *e)
 		printf("  %s: ", e->entry);
 	else if (e->hist && e->bucket)
 		printf("  %s: bucket %s: ", e->hist, e->bucket);
+	else if (e->hist && e->from_bucket)
+		printf("  %s: buckets from %s up: ", e->hist, e->from_bucket);
 	else if (e->hist)
 		printf("  %s: all buckets: ", e->hist);
 	else

@@ -409,9 +409,12 @@ static int check_example(const struct recipe_file *rf, struct diag_list *d)
 			diag_hint(d, "entry: \"@[rcp-wl-sys]\" reads the line '@[rcp-wl-sys]: N'; "
 				  "hist: \"@usecs\" (with bucket: \"[8K, 16K)\") a histogram; "
 				  "lines: TEXT counts output lines containing TEXT");
-		} else if (e->bucket && !e->hist) {
-			err = diag_err(d, &at, "'bucket' belongs with 'hist'");
+		} else if ((e->bucket || e->from_bucket) && !e->hist) {
+			err = diag_err(d, &at, "'%s' belongs with 'hist'", e->bucket ? "bucket" : "from_bucket");
 			diag_hint(d, "hist: \"@usecs\" names the histogram the bucket is in");
+		} else if (e->bucket && e->from_bucket) {
+			err = diag_err(d, &at, "an expect reads one row ('bucket') or the rows from one up ('from_bucket'), not both");
+			diag_hint(d, "from_bucket: \"[8K, 16K)\" counts that row and every row above it");
 		} else if (!e->equals && !e->at_least && !e->at_most) {
 			err = diag_err(d, &at, "an expect needs a bound: 'equals', 'at_least' or 'at_most'");
 			diag_hint(d, "equals: N where only the workload makes the event, a bound for sampled or system-wide ones");

@@ -46,7 +46,9 @@ struct recipe_origin {
  * One figure an example's report must show. What is read is one of
  * `entry` (the value of the line "ENTRY: N", e.g. "@[rcp-wl-sys]"),
  * `hist` (a histogram's header without the colon, "@usecs"; its
- * `bucket` label, or all buckets' total without one) or `lines` (how
+ * `bucket` label, or the total of the rows from `from_bucket` up: a
+ * latency's physical floor, where the row itself would depend on the
+ * machine's load; or all buckets' total) or `lines` (how
  * many output lines contain this text); the bound is `equals`, or
  * `at_least` and/or `at_most` (sampled and system-wide events).
  */
@@ -54,6 +56,7 @@ struct recipe_expect {
 	char *entry;
 	char *hist;
 	char *bucket;
+	char *from_bucket;	/* with hist: that row and every row above it */
 	char *lines;
 	char *equals;
 	char *at_least;

@@ -48,6 +48,7 @@ static const cyaml_schema_field_t expect_fields[] = {
 	STR_OPT("entry", struct recipe_expect, entry),
 	STR_OPT("hist", struct recipe_expect, hist),
 	STR_OPT("bucket", struct recipe_expect, bucket),
+	STR_OPT("from_bucket", struct recipe_expect, from_bucket),
 	STR_OPT("lines", struct recipe_expect, lines),
 	STR_OPT("equals", struct recipe_expect, equals),
 	STR_OPT("at_least", struct recipe_expect, at_least),

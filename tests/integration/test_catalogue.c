@@ -168,6 +168,8 @@ static long long figure(const struct recipe_expect *e, const char *out)
 		free(prefix);
 	} else if (e->bucket) {
 		v = report_bucket(out, label, e->bucket);
+	} else if (e->from_bucket) {
+		v = report_buckets_from(out, label, e->from_bucket);
 	} else {
 		v = report_bucket_total(out, label, NULL);
 	}
@@ -188,8 +190,9 @@ static int figures_hold(const struct recipe_example *ex, const char *out, struct
 		if ((e->equals && v != atoll(e->equals)) ||
 		    (e->at_least && v < atoll(e->at_least)) ||
 		    (e->at_most && v > atoll(e->at_most))) {
-			strbuf_addf(why, "  expect[%u] %s%s%s: got %lld, expected %s%s%s%s%s\n", i,
-				    what, e->bucket ? " " : "", e->bucket ? e->bucket : "", v,
+			strbuf_addf(why, "  expect[%u] %s%s%s%s%s: got %lld, expected %s%s%s%s%s\n", i,
+				    what, e->bucket ? " " : "", e->bucket ? e->bucket : "",
+				    e->from_bucket ? " from " : "", e->from_bucket ? e->from_bucket : "", v,
 				    e->equals ? e->equals : "", e->at_least ? ">= " : "",
 				    e->at_least ? e->at_least : "", e->at_most ? " <= " : "",
 				    e->at_most ? e->at_most : "");
