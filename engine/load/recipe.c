@@ -407,7 +407,7 @@ static int check_example(const struct recipe_file *rf, struct diag_list *d)
 		if (!!e->entry + !!e->hist + !!e->lines != 1) {
 			err = diag_err(d, &at, "an expect reads one figure: 'entry', 'hist' or 'lines'");
 			diag_hint(d, "entry: \"@[rcp-wl-sys]\" reads the line '@[rcp-wl-sys]: N'; "
-				  "hist: \"@usecs\" (with bucket: \"[8K, 16K)\") a histogram; "
+				  "hist: \"@usecs\" (with bucket: \"[8K, 16K)\" or from_bucket) a histogram; "
 				  "lines: TEXT counts output lines containing TEXT");
 		} else if ((e->bucket || e->from_bucket) && !e->hist) {
 			err = diag_err(d, &at, "'%s' belongs with 'hist'", e->bucket ? "bucket" : "from_bucket");
