@@ -16,6 +16,12 @@ enum {
 	EXIT_FAILED = 1,	/* the recipe is wrong or the run failed */
 	EXIT_USAGE = 2,		/* bad command line */
 	EXIT_ENV = 3,		/* environment: not root, no BTF, no clang */
+	/*
+	 * stdout's reader went away (`recipe run ... | head`). main() ends
+	 * the process by SIGPIPE, as git does, so a shell sees 141 as from
+	 * any filter whose pipe closed.
+	 */
+	EXIT_PIPE = 141,
 };
 
 struct cli_cmd {
