@@ -92,6 +92,16 @@ static void usage(FILE *fp)
 	      "(not root, no kernel BTF, no clang), 141 stdout's reader went away\n", fp);
 }
 
+int cli_exit_for(int err, size_t errors_before, struct diag_list *d, const char *what)
+{
+	if (!err)
+		return EXIT_OK;
+	if (diag_errors(d) == errors_before)
+		diag_err(d, NULL, "internal: %s failed without a diagnostic (%s)", what,
+			 strerror(err < 0 ? -err : err));
+	return EXIT_FAILED;
+}
+
 int cli_check_env(const char *what)
 {
 	struct diag_list d = DIAG_LIST_INIT;
