@@ -16,6 +16,12 @@ enum {
 	EXIT_FAILED = 1,	/* the recipe is wrong or the run failed */
 	EXIT_USAGE = 2,		/* bad command line */
 	EXIT_ENV = 3,		/* environment: not root, no BTF, no clang */
+	/*
+	 * stdout's reader went away (`recipe run ... | head`). main() ends
+	 * the process by SIGPIPE, as git does, so a shell sees 141 as from
+	 * any filter whose pipe closed.
+	 */
+	EXIT_PIPE = 141,
 };
 
 struct cli_cmd {
@@ -34,6 +40,14 @@ int cmd_probes(int argc, char **argv);
 
 /* Print usage of a command to fp (stdout for --help, stderr for errors). */
 void cli_usage(const char *name, FILE *fp);
+/*
+ * The exit code of a command whose engine calls returned err: EXIT_OK
+ * for 0, else EXIT_FAILED, and when err came with no new error in d
+ * (errors_before: diag_errors(d) before the calls) an internal error
+ * naming what failed is added, so no failure exits silently or 0.
+ */
+int cli_exit_for(int err, size_t errors_before, struct diag_list *d, const char *what);
+
 /* Print an error (and usage) for a bad command line; returns EXIT_USAGE. */
 int cli_usage_error(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

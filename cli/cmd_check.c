@@ -13,25 +13,28 @@
 
 static bool check_one(const char *name, struct diag_list *d)
 {
+	size_t errors = diag_errors(d);
+	int err;
 	struct plan_opts opts = { 0 };
 	struct recipe_file *rf = NULL;
 	struct plan *p = NULL;
 	struct object obj = { 0 };
 	struct session *s = NULL;
-	bool ok = false;
 
-	if (!cli_load_plan(name, &opts, &rf, &p, d) && !object_build(p, &obj, d) &&
-	    !session_load(p, obj.data, obj.len, &s, d)) {
+	err = cli_load_plan(name, &opts, &rf, &p, d);
+	if (!err)
+		err = object_build(p, &obj, d);
+	if (!err)
+		err = session_load(p, obj.data, obj.len, &s, d);
+	if (!err)
 		printf("%s: ok (%zu attach point%s, %zu program%s, object %s)\n", name,
 		       p->npoints, p->npoints == 1 ? "" : "s", p->ngroups,
 		       p->ngroups == 1 ? "" : "s", obj.from_cache ? "cached" : "compiled");
-		ok = true;
-	}
 	session_close(s, false);
 	object_release(&obj);
 	plan_free(p);
 	recipe_file_free(rf);
-	return ok;
+	return cli_exit_for(err, errors, d, name) == EXIT_OK;
 }
 
 int cmd_check(int argc, char **argv)

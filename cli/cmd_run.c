@@ -304,20 +304,40 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-/* A print recipe's event: a line, as its format says, or a JSON object. */
+/*
+ * A print recipe's event: a line, as its format says, or a JSON object.
+ * The first failed write is kept (a reader that went away: -EPIPE) and
+ * ends the run; the events after it are not written.
+ */
 struct event_sink {
 	const struct plan *plan;
 	bool json;
+	int err;
 };
 
 static void print_event(void *ctx, const struct report_key_part *parts, unsigned n)
 {
-	const struct event_sink *es = ctx;
+	struct event_sink *es = ctx;
 
+	if (es->err)
+		return;
+	errno = 0;
 	if (es->json)
 		print_event_json(parts, n, stdout);
 	else
 		print_format_write(es->plan->print, parts, stdout);
+	if (ferror(stdout))
+		es->err = errno ? -errno : -EIO;
+}
+
+/*
+ * Whether stdout is a pipe or socket whose reader has gone: poll()
+ * reports POLLERR or POLLHUP for it even when asked for no events, and
+ * nothing for a terminal or a file.
+ */
+static bool stdout_closed(const struct pollfd *pfd)
+{
+	return pfd->revents & (POLLERR | POLLHUP);
 }
 
 /* With --interval, each report (the last one too) is stamped HH:MM:SS. */
@@ -365,14 +385,15 @@ static int timer_new(double seconds, double every)
  * command exits; print (and clear) the report at every interval tick.
  */
 static int trace_loop(struct session *s, const struct run_opts *o,
-		      struct child *c, struct diag_list *d)
+		      struct child *c, struct event_sink *sink, struct diag_list *d)
 {
-	enum { SIGNALS, DURATION, INTERVAL, EVENTS, NFDS };
+	enum { SIGNALS, DURATION, INTERVAL, EVENTS, OUTPUT, NFDS };
 	struct pollfd fds[NFDS] = {
 		[SIGNALS] = { .fd = -1, .events = POLLIN },
 		[DURATION] = { .fd = -1, .events = POLLIN },
 		[INTERVAL] = { .fd = -1, .events = POLLIN },
 		[EVENTS] = { .fd = session_event_fd(s), .events = POLLIN },
+		[OUTPUT] = { .fd = STDOUT_FILENO, .events = 0 },
 	};
 	sigset_t mask;
 	int err = 0;
@@ -403,6 +424,14 @@ static int trace_loop(struct session *s, const struct run_opts *o,
 		}
 		if (fds[EVENTS].revents)
 			session_poll_events(s);
+		if (sink->err) {
+			err = sink->err;
+			break;
+		}
+		if (stdout_closed(&fds[OUTPUT])) {
+			err = -EPIPE;
+			break;
+		}
 		if (fds[DURATION].revents)
 			break;
 		if (fds[SIGNALS].revents && read(fds[SIGNALS].fd, &si, sizeof(si)) == sizeof(si)) {
@@ -501,16 +530,22 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	if (c.pid > 0)
 		session_note_process(s, c.pid);	/* it may end before its first stack is read */
-	ret = trace_loop(s, &o, &c, &d);
+	ret = trace_loop(s, &o, &c, &sink, &d);
 	session_stop(s);
 	if (!ret)
 		ret = print_report(s, &o, false, &d);
+	if (!ret && sink.err)
+		ret = sink.err;	/* an event the final drain could not write */
 	child_abandon(&c);
 	session_close(s, true);
 	plan_free(p);
 	recipe_file_free(rf);
+	if (ret && ret != -EPIPE && diag_ok(&d))
+		diag_err(&d, NULL, "writing the output failed: %s", strerror(-ret));
 	diag_print(&d, stderr);
 	diag_list_release(&d);
+	if (ret == -EPIPE)
+		return EXIT_PIPE;	/* detached, and no report: nobody reads it */
 	return ret ? EXIT_FAILED : EXIT_OK;
 
 fail:

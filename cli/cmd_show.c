@@ -232,7 +232,7 @@ int cmd_show(int argc, char **argv)
 	struct plan *p = NULL;
 	bool show_c = false;
 	char *path = NULL;
-	int opt, ret = EXIT_OK;
+	int opt, err, ret;
 
 	optind = 1;
 	while ((opt = getopt_long_only(argc, argv, "h", longopts, NULL)) != -1) {
@@ -251,14 +251,20 @@ int cmd_show(int argc, char **argv)
 		struct plan_opts opts = { 0 };
 		struct strbuf src = STRBUF_INIT;
 
-		if (!cli_load_plan(argv[optind], &opts, &rf, &p, &d) &&
-		    !object_source(p, &src, &d))
+		err = cli_load_plan(argv[optind], &opts, &rf, &p, &d);
+		if (!err)
+			err = object_source(p, &src, &d);
+		if (!err)
 			fputs(strbuf_str(&src), stdout);
 		strbuf_release(&src);
-	} else if (!catalog_resolve(argv[optind], &path, &d) &&
-		   !recipe_load_file(path, &rf, &d)) {
-		show_recipe(rf);
+	} else {
+		err = catalog_resolve(argv[optind], &path, &d);
+		if (!err)
+			err = recipe_load_file(path, &rf, &d);
+		if (!err)
+			show_recipe(rf);
 	}
+	ret = cli_exit_for(err, 0, &d, "recipe show");
 	if (!diag_ok(&d))
 		ret = EXIT_FAILED;
 	diag_print(&d, stderr);

@@ -5,6 +5,7 @@
  * cannot fail silently.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -91,7 +92,17 @@ static void usage(FILE *fp)
 	fputs("\n  recipe COMMAND --help   options of a command\n"
 	      "  recipe --version        print the version\n\n"
 	      "exit codes: 0 ok, 1 recipe or run failed, 2 usage, 3 environment\n"
-	      "(not root, no kernel BTF, no clang)\n", fp);
+	      "(not root, no kernel BTF, no clang), 141 stdout's reader went away\n", fp);
+}
+
+int cli_exit_for(int err, size_t errors_before, struct diag_list *d, const char *what)
+{
+	if (!err)
+		return EXIT_OK;
+	if (diag_errors(d) == errors_before)
+		diag_err(d, NULL, "internal: %s failed without a diagnostic (%s)", what,
+			 strerror(err < 0 ? -err : err));
+	return EXIT_FAILED;
 }
 
 int cli_check_env(const char *what)
@@ -140,6 +151,44 @@ int cli_load_plan(const char *name, const struct plan_opts *opts,
 	return err;
 }
 
+/* Die of SIGPIPE, as a filter whose reader went away does (git's check_pipe()). */
+static int die_of_sigpipe(void)
+{
+	sigset_t pipe_only;
+
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &pipe_only, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+	return EXIT_PIPE;	/* not reached */
+}
+
+/*
+ * Every command's output is complete or the exit says it is not, as in
+ * git's run_builtin(): flush, check the stream's error flag, close. A
+ * reader that went away is SIGPIPE's exit; any other failure (a full
+ * disk) is an error.
+ */
+static int finish_stdout(int ret)
+{
+	int err = 0;
+
+	errno = 0;
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err = errno ? errno : EIO;
+	if (fclose(stdout) == EOF && !err)
+		err = errno ? errno : EIO;
+	if (ret == EXIT_PIPE || err == EPIPE)
+		return die_of_sigpipe();
+	if (err) {
+		fprintf(stderr, "recipe: error: writing the output failed: %s\n",
+			strerror(err));
+		return EXIT_FAILED;
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const struct cli_cmd *c;
@@ -168,10 +217,5 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ret = c->fn(argc - 1, argv + 1);
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "recipe: error: writing the output failed: %s\n",
-			strerror(errno));
-		return EXIT_FAILED;
-	}
-	return ret;
+	return finish_stdout(ret);
 }

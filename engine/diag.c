@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,7 +64,14 @@ void diag_hint(struct diag_list *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	free(d->v[d->n - 1].hint);
+	if (d->v[d->n - 1].hint) {
+		char *more = xasprintf("%s%c%s", d->v[d->n - 1].hint, DIAG_HINT_SEP, strbuf_str(&sb));
+
+		strbuf_release(&sb);
+		free(d->v[d->n - 1].hint);
+		d->v[d->n - 1].hint = more;
+		return;
+	}
 	d->v[d->n - 1].hint = strbuf_detach(&sb);
 }
 
@@ -85,6 +94,94 @@ static const char *const sev_names[] = {
 	[DIAG_WARNING] = "warning",
 	[DIAG_NOTE] = "note",
 };
+
+/* A source line longer than this is shown as the part around its column. */
+#define SOURCE_WINDOW 100
+
+/*
+ * Line `line` of file (1-based) without its newline, or NULL when the
+ * file cannot be read or is shorter.
+ */
+static char *source_line(const char *file, unsigned line)
+{
+	FILE *fp = fopen(file, "re");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len = -1;
+
+	if (!fp)
+		return NULL;
+	for (unsigned i = 0; i < line && (len = getline(&buf, &cap, fp)) >= 0; i++)
+		;
+	fclose(fp);
+	if (len < 0) {
+		free(buf);
+		return NULL;
+	}
+	if (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	return buf;
+}
+
+/*
+ * The line under a diagnostic and a caret under its column, as gcc and
+ * bpftrace show them. Tabs are kept in both lines so the caret lines up
+ * however the terminal expands them; other control bytes show as '?'.
+ * A column past the line's end (a diagnostic about its end) points just
+ * after it.
+ */
+static void print_source(FILE *fp, const char *file, unsigned line, unsigned col)
+{
+	char *text = source_line(file, line);
+	size_t len, from = 0, to;
+	struct strbuf src = STRBUF_INIT, caret = STRBUF_INIT;
+
+	if (!text)
+		return;
+	len = strlen(text);
+	if (col - 1 > len) {
+		free(text);
+		return;
+	}
+	to = len;
+	if (len > SOURCE_WINDOW) {
+		from = col - 1 > SOURCE_WINDOW / 2 ? col - 1 - SOURCE_WINDOW / 2 : 0;
+		to = from + SOURCE_WINDOW < len ? from + SOURCE_WINDOW : len;
+	}
+	if (from) {
+		strbuf_addstr(&src, "...");
+		strbuf_addstr(&caret, "   ");
+	}
+	for (size_t i = from; i < to; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		strbuf_addch(&src, c == '\t' || (c >= 0x20 && c != 0x7f) ? (char)c : '?');
+		if (i < col - 1)
+			strbuf_addch(&caret, c == '\t' ? '\t' : ' ');
+	}
+	if (to < len)
+		strbuf_addstr(&src, "...");
+	strbuf_addch(&caret, '^');
+	fprintf(fp, "%6u | %s\n       | %s\n", line, strbuf_str(&src), strbuf_str(&caret));
+	strbuf_release(&src);
+	strbuf_release(&caret);
+	free(text);
+}
+
+/* Each hint after "hint: ", its own further lines indented under it. */
+static void print_hints(FILE *fp, const char *hints)
+{
+	fputs("  hint: ", fp);
+	for (const char *h = hints; *h; h++) {
+		if (*h == DIAG_HINT_SEP)
+			fputs("\n  hint: ", fp);
+		else if (*h == '\n')
+			fputs("\n        ", fp);
+		else
+			fputc(*h, fp);
+	}
+	fputc('\n', fp);
+}
 
 /* Past this many, a file is not a recipe: say how many more and stop. */
 #define PRINT_MAX_PER_FILE 20
@@ -119,8 +216,10 @@ void diag_print(const struct diag_list *d, FILE *fp)
 			fputs("recipe: ", fp);
 		}
 		fprintf(fp, "%s: %s\n", sev_names[g->sev], g->msg);
+		if (g->file && g->line && g->col)
+			print_source(fp, g->file, g->line, g->col);
 		if (g->hint)
-			fprintf(fp, "  hint: %s\n", g->hint);
+			print_hints(fp, g->hint);
 	}
 	if (hidden)
 		fprintf(fp, "%s: ... and %zu more\n", file, hidden);

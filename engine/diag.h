@@ -25,7 +25,7 @@ struct diag {
 	char *file;		/* owned copy of at.file (or NULL) */
 	unsigned line, col;
 	char *msg;
-	char *hint;		/* NULL when there is nothing more to say */
+	char *hint;		/* what to do: hints separated by DIAG_HINT_SEP; NULL when none */
 };
 
 struct diag_list {
@@ -35,13 +35,16 @@ struct diag_list {
 
 #define DIAG_LIST_INIT { NULL, 0, 0 }
 
+/* Between two hints of one diagnostic (a hint may span lines itself). */
+#define DIAG_HINT_SEP '\x1e'
+
 /*
  * Add a diagnostic. Returns -EINVAL for DIAG_ERROR (so a failing check
  * can `return diag_add(...)`), 0 otherwise. at may be NULL.
  */
 int diag_add(struct diag_list *d, enum diag_sev sev, const struct diag_at *at,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Attach a hint to the most recently added diagnostic. */
+/* Add a hint (a line of its own) to the most recently added diagnostic. */
 void diag_hint(struct diag_list *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Shorthands for DIAG_ERROR. */
@@ -53,8 +56,12 @@ size_t diag_errors(const struct diag_list *d);
 /*
  * Print every diagnostic as
  *   file:line:col: error: msg
+ *      14 | filter: args.rett > 0
+ *         |         ^
  *     hint: ...
- * (location parts omitted when unknown).
+ * (location parts omitted when unknown; the source line and its caret
+ * only when the file can be read and has that line and column), one
+ * hint line per hint.
  */
 void diag_print(const struct diag_list *d, FILE *fp);
 void diag_list_release(struct diag_list *d);
