@@ -21,7 +21,7 @@
 
 #include "cli.h"
 #include "compile/object.h"
-#include "report/printf.h"
+#include "report/format.h"
 #include "report/report.h"
 #include "run/session.h"
 #include "util/strbuf.h"
@@ -38,7 +38,7 @@ struct run_opts {
 	pid_t pid;
 	const char *comm;
 	const char *cmd;
-	bool json;
+	const struct report_format *format;
 };
 
 /*
@@ -250,6 +250,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 	optind = 1;
 	opterr = 0;
+	o->format = &report_formats[0];
 	while ((opt = getopt_long(argc, argv, "d:i:p:c:f:h", longopts, NULL)) != -1) {
 		char *end;
 		long v;
@@ -283,9 +284,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->cmd = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
-				return cli_usage_error("run", "--format '%s': expected text or json", optarg);
-			o->json = !strcmp(optarg, "json");
+			o->format = report_format_find(optarg);
+			if (!o->format)
+				return cli_usage_error("run", "--format '%s': expected one of %s", optarg,
+						       report_format_names());
 			break;
 		case 'h':
 			cli_usage("run", stdout);
@@ -311,7 +313,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
  */
 struct event_sink {
 	const struct plan *plan;
-	bool json;
+	const struct report_format *format;
 	int err;
 };
 
@@ -322,10 +324,7 @@ static void print_event(void *ctx, const struct report_key_part *parts, unsigned
 	if (es->err)
 		return;
 	errno = 0;
-	if (es->json)
-		print_event_json(parts, n, stdout);
-	else
-		print_format_write(es->plan->print, parts, stdout);
+	es->format->print_event(es->plan->print, parts, n, stdout);
 	if (ferror(stdout))
 		es->err = errno ? -errno : -EIO;
 }
@@ -350,14 +349,14 @@ static int print_report(struct session *s, const struct run_opts *o, bool clear,
 	if (err)
 		return err;
 	report_sort(r);
-	if (o->interval && !o->json) {
+	if (o->interval && o->format->for_people) {
 		time_t t = time(NULL);
 		char stamp[16];
 
 		strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime(&t));
 		printf("%s\n", stamp);
 	}
-	err = o->json ? report_print_json(r, stdout) : report_print_text(r, stdout);
+	err = o->format->print_report(r, stdout);
 	report_free(r);
 	fflush(stdout);
 	return err;
@@ -506,7 +505,7 @@ int cmd_run(int argc, char **argv)
 		diag_err(&d, NULL, "interrupted before tracing began");
 		goto fail;
 	}
-	sink = (struct event_sink){ .plan = p, .json = o.json };
+	sink = (struct event_sink){ .plan = p, .format = o.format };
 	if (p->print) {
 		/* lines as they come, even into a pipe */
 		setvbuf(stdout, NULL, _IOLBF, 0);
@@ -524,7 +523,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "Tracing for %g s, Ctrl-C to end.\n", o.duration);
 	else
 		fprintf(stderr, "Tracing, Ctrl-C to end.\n");
-	if (p->print_header && !o.json)
+	if (p->print_header && o.format->for_people)
 		fputs(p->print_header, stdout);
 	if (c.pid > 0 && child_release(&c, &d))
 		goto fail;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/format.h"
 #include "report/report.h"
 #include "util/strbuf.h"
 
@@ -809,9 +810,31 @@ static void test_json_empty_report(void **state)
 	json_object_put(doc);
 }
 
+/* The format table: text first (the default), each name found, each entry whole. */
+static void test_format_table(void **state)
+{
+	unsigned n = 0;
+
+	(void)state;
+	assert_string_equal(report_formats[0].name, "text");
+	for (const struct report_format *f = report_formats; f->name; f++, n++) {
+		assert_ptr_equal(report_format_find(f->name), f);
+		assert_non_null(f->summary);
+		assert_non_null(f->print_report);
+		assert_non_null(f->print_event);
+		assert_non_null(strstr(report_format_names(), f->name));
+	}
+	assert_true(n >= 2);
+	assert_ptr_equal(report_format_find("json")->print_report, report_print_json);
+	assert_null(report_format_find("xml"));
+	assert_null(report_format_find(""));
+	assert_string_equal(report_format_names(), "text, json");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_table),
 		cmocka_unit_test(test_text_hist_1000),
 		cmocka_unit_test(test_text_hist_gap),
 		cmocka_unit_test(test_text_hist_bar_float),
