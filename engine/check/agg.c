@@ -6,7 +6,10 @@
 #include "check/agg.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "util/strbuf.h"
 
 /* Mirrors struct rcp_minmax and struct rcp_stats of recipe.bpf.h. */
 struct minmax_value {
@@ -139,5 +142,15 @@ const struct agg_kind *agg_printer(void)
 
 const char *agg_names(void)
 {
-	return "count, sum, min, max, avg, stats, hist, lhist";
+	static char names[128];
+
+	if (!*names) {
+		struct strbuf sb = STRBUF_INIT;
+
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", kinds[i].name);
+		snprintf(names, sizeof(names), "%s", strbuf_str(&sb));
+		strbuf_release(&sb);
+	}
+	return names;
 }

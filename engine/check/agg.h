@@ -65,7 +65,7 @@ const struct agg_kind *agg_find(const char *name);
  * whole on a ring buffer instead of kept in a map. Not named in YAML.
  */
 const struct agg_kind *agg_printer(void);
-/* "count, sum, min, ..." for hints. */
+/* "count, sum, min, ...": the table's names in order, for hints (static storage). */
 const char *agg_names(void);
 
 #endif

@@ -17,7 +17,9 @@
 #include <cyaml/cyaml.h>
 #include <json-c/json.h>
 
+#include "check/agg.h"
 #include "load/recipe.h"
+#include "util/strbuf.h"
 
 static int mismatch(const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -233,6 +235,29 @@ static void test_detects_json_drift(void **state)
 	json_object_put(j);
 }
 
+/*
+ * aggregate.type's enum in the JSON Schema is agg.c's table, in order:
+ * the schema an editor validates against offers what the engine takes.
+ */
+static void test_aggregations_agree(void **state)
+{
+	json_object *j = load_schema();
+	json_object *type = at(at(j, "properties", "aggregate"), "properties", "type");
+	json_object *names;
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	assert_true(json_object_object_get_ex(type, "enum", &names));
+	for (size_t i = 0; i < json_object_array_length(names); i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "",
+			    json_object_get_string(json_object_array_get_idx(names, i)));
+	assert_string_equal(strbuf_str(&sb), agg_names());
+	for (size_t i = 0; i < json_object_array_length(names); i++)
+		assert_non_null(agg_find(json_object_get_string(json_object_array_get_idx(names, i))));
+	strbuf_release(&sb);
+	json_object_put(j);
+}
+
 struct toy {
 	char *a, *b;
 };
@@ -270,6 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_agree),
 		cmocka_unit_test(test_detects_json_drift),
+		cmocka_unit_test(test_aggregations_agree),
 		cmocka_unit_test(test_detects_cyaml_drift),
 	};
 
