@@ -313,13 +313,22 @@ int hproc_run(struct hproc *p, char *const argv[], int timeout_ms)
 	return rc ? rc : hproc_wait(p, timeout_ms);
 }
 
+/*
+ * Straight to stdout: cmocka's print_message() formats into a 1 KiB
+ * buffer, which cut the reports a failure most needs to show.
+ */
 void hproc_dump(const struct hproc *p)
 {
-	print_message("---- command: %s\n", p->cmdline ? p->cmdline : "(none)");
+	fflush(stdout);
+	printf("---- command: %s\n", p->cmdline ? p->cmdline : "(none)");
 	if (p->reaped)
-		print_message("---- exit code: %d\n", hproc_exit_code(p));
-	print_message("---- stdout:\n%s\n---- stderr:\n%s\n----\n",
-		      strbuf_str(&p->out), strbuf_str(&p->err));
+		printf("---- exit code: %d\n", hproc_exit_code(p));
+	printf("---- stdout:\n");
+	fputs(strbuf_str(&p->out), stdout);
+	printf("\n---- stderr:\n");
+	fputs(strbuf_str(&p->err), stdout);
+	printf("\n----\n");
+	fflush(stdout);
 }
 
 const char *report_next_line(const char *s)
