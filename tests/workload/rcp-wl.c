@@ -46,7 +46,7 @@ static int wait_stdin;
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: rcp-wl [--wait-stdin] read COUNT SIZE\n"
+		"usage: rcp-wl [--wait-stdin] read COUNT SIZE [PAUSE_MS]\n"
 		"       rcp-wl [--wait-stdin] badread COUNT\n"
 		"       rcp-wl [--wait-stdin] getppid COUNT\n"
 		"       rcp-wl [--wait-stdin] dio-write BYTES PATH\n"
@@ -107,9 +107,10 @@ static void rename_self(const char *comm)
  * /dev/zero, then exit_group(0).  Each read returns SIZE (a short read
  * of /dev/zero does not happen), so sys_exit_read sees COUNT returns of
  * SIZE.  A read that failed would be reported after the loop, which
- * makes the count wrong but never silently.
+ * makes the count wrong but never silently. With PAUSE_MS, the reads
+ * stop for that long halfway (an --interval report falls in the pause).
  */
-static int wl_read(long long count, long long size)
+static int wl_read(long long count, long long size, long long pause_ms)
 {
 	long long failed = 0, i;
 	char *buf;
@@ -123,9 +124,18 @@ static int wl_read(long long count, long long size)
 		die("open /dev/zero");
 	handshake();
 	rename_self("rcp-wl-read");
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
+		if (pause_ms && i == count / 2) {
+			struct timespec ts = { .tv_sec = pause_ms / 1000,
+					       .tv_nsec = pause_ms % 1000 * 1000000 };
+
+			while (nanosleep(&ts, &ts))
+				if (errno != EINTR)
+					die("nanosleep");
+		}
 		if (read(fd, buf, size) != size)
 			failed++;
+	}
 	if (failed) {
 		fprintf(stderr, "rcp-wl: %lld of %lld reads failed\n", failed, count);
 		_exit(1);
@@ -439,9 +449,10 @@ int main(int argc, char **argv)
 	argc -= i;
 	argv += i;
 
-	if (!strcmp(cmd, "read") && argc == 2)
+	if (!strcmp(cmd, "read") && (argc == 2 || argc == 3))
 		return wl_read(parse_count("COUNT", argv[0], LLONG_MAX),
-			       parse_count("SIZE", argv[1], INT_MAX));
+			       parse_count("SIZE", argv[1], INT_MAX),
+			       argc == 3 ? parse_count("PAUSE_MS", argv[2], 3600000) : 0);
 	if (!strcmp(cmd, "badread") && argc == 1)
 		return wl_badread(parse_count("COUNT", argv[0], LLONG_MAX));
 	if (!strcmp(cmd, "getppid") && argc == 1)
