@@ -28,7 +28,7 @@ WARNINGS := -Wall -Wextra -Werror -Wno-missing-field-initializers
 DEFINES  := -D_GNU_SOURCE -DRECIPE_VERSION='"$(VERSION)"' \
 	    -DRECIPE_DATADIR='"$(DATADIR)"' \
 	    -DRECIPE_MULTIARCH_INCLUDE='"/usr/include/$(MULTIARCH)"'
-INCLUDES := -Iengine -Ibpf-gen -I$(OUTPUT)/gen
+INCLUDES := -Iengine -I. -I$(OUTPUT)/gen
 # SANITIZE is set by `make asan` for its own build directory.
 SANITIZE ?=
 ALL_CFLAGS  = -std=gnu11 $(WARNINGS) $(DEFINES) $(INCLUDES) -MMD -MP \

@@ -1,5 +1,6 @@
 /* btf_types: dump the kernel types a generated program needs from BTF. */
-#include "btf_types.h"
+#include "bpf-gen/btf_types.h"
+#include "util/vmlinux.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -8,13 +9,6 @@
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-
-const char *btf_types_vmlinux_path(void)
-{
-	const char *p = getenv("RECIPE_VMLINUX_BTF");
-
-	return p && *p ? p : "/sys/kernel/btf/vmlinux";
-}
 
 static void dump_printf(void *ctx, const char *fmt, va_list args)
 {
@@ -42,7 +36,7 @@ static int find_enum_with(const struct btf *btf, const char *constant)
 int btf_types_emit(const char *const *types, const char *const *enum_consts,
 		   struct strbuf *out, struct diag_list *d)
 {
-	const char *path = btf_types_vmlinux_path();
+	const char *path = vmlinux_btf_path();
 	struct btf *btf = btf__parse(path, NULL);
 	struct btf_dump *dump;
 	int err = 0;

@@ -19,7 +19,4 @@
 int btf_types_emit(const char *const *types, const char *const *enum_consts,
 		   struct strbuf *out, struct diag_list *d);
 
-/* Where kernel BTF is read from: $RECIPE_VMLINUX_BTF or /sys/kernel/btf/vmlinux. */
-const char *btf_types_vmlinux_path(void);
-
 #endif

@@ -5,7 +5,7 @@
  * is written only where an operation needs another type than its
  * operand has.
  */
-#include "emit.h"
+#include "bpf-gen/emit.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -3,7 +3,7 @@
  * was made by plan_build(); this file only turns the plan's shape into
  * template slot values.
  */
-#include "gen.h"
+#include "bpf-gen/gen.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -12,10 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "btf_types.h"
+#include "abi.h"
+#include "bpf-gen/btf_types.h"
+#include "bpf-gen/emit.h"
+#include "bpf-gen/tmpl.h"
 #include "check/expr_tree.h"
-#include "emit.h"
-#include "tmpl.h"
 
 #define LINE_RESTORE "#line RCP_RESTORE\n"
 
@@ -43,11 +44,6 @@ static const char *const *types_with_runtimes(void)
 			all[n++] = runtime_types[i];
 	}
 	return all;
-}
-
-void gen_prog_name(unsigned group, char *buf, unsigned len)
-{
-	snprintf(buf, len, "rcp_prog_%u", group);
 }
 
 /* A file name inside a C string literal, escaped byte by byte. */
@@ -436,7 +432,7 @@ static int render_group(const struct plan *p, unsigned gi, struct strbuf *out,
 	add_comment_text(&points, p->points[g->first].display);
 	if (count > 1)
 		strbuf_addstr(&points, " and others of the same layout");
-	gen_prog_name(gi, prog, sizeof(prog));
+	abi_prog_name(gi, prog, sizeof(prog));
 	/* Which point fired: the BPF cookie, or a constant for a program of one point. */
 	switch (g->probe_index) {
 	case PLAN_INDEX_CONSTANT:
@@ -497,11 +493,6 @@ void gen_assemble(const struct gen_unit *u, const char *types,
 		line++;
 		s += len;
 	}
-}
-
-bool gen_uses_stacks(const struct plan *p)
-{
-	return p->uses_stacks;
 }
 
 /* A start/end recipe's match and started structs, the map of starts, its counters. */

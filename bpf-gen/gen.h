@@ -20,32 +20,13 @@
 #include "diag.h"
 #include "util/strbuf.h"
 
-/* Names the templates give the program's maps (templates/program.bpf.c, include/recipe.bpf.h). */
-#define GEN_MAP "rcp_map"
-#define GEN_DROPPED_MAP "rcp_dropped"
-#define GEN_STACK_MAP "rcp_stacks"
-#define GEN_EVENTS_RINGBUF "rcp_events"
-#define GEN_LOST_MAP "rcp_lost"
-#define GEN_STACK_PIDS_RINGBUF "rcp_stack_pids_new"
-/* A start/end recipe's starts (LRU hash) and its counters (templates/pair/maps.bpf.c). */
-#define GEN_PAIR_STARTS_MAP "rcp_starts"
-#define GEN_PAIR_COUNTS_MAP "rcp_pair_counts"
-
 struct gen_unit {
 	struct strbuf body;
 	const char *const *btf_types;		/* NULL-terminated */
 	const char *const *btf_enum_consts;	/* NULL-terminated */
 };
 
-/* The BPF program name of group g ("rcp_prog_0", ...). */
-void gen_prog_name(unsigned group, char *buf, unsigned len);
-
 int gen_render(const struct plan *p, struct gen_unit *u, struct diag_list *d);
-/*
- * Whether the program keeps stacks or user addresses (kstack, ustack,
- * usym keys): GEN_STACK_MAP and GEN_STACK_PIDS_RINGBUF exist.
- */
-bool gen_uses_stacks(const struct plan *p);
 /* Append the kernel types (from BTF) for u: they go before the body. */
 int gen_types(const struct gen_unit *u, struct strbuf *out, struct diag_list *d);
 /*

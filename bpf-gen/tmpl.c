@@ -1,5 +1,5 @@
 /* tmpl: look up embedded templates and fill their {{slot}} markers. */
-#include "tmpl.h"
+#include "bpf-gen/tmpl.h"
 
 #include <errno.h>
 #include <stdint.h>

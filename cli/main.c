@@ -16,7 +16,7 @@
 #include "compile/clang.h"
 #include "compile/object.h"
 #include "load/catalog.h"
-#include "btf_types.h"
+#include "util/vmlinux.h"
 
 static const struct cli_cmd commands[] = {
 	{ "list", "[--category CATEGORY] [--origin ID] [--markdown] [WORD]",
@@ -112,8 +112,8 @@ int cli_check_env(const char *what)
 	if (geteuid() != 0) {
 		diag_err(&d, NULL, "%s needs root: it loads BPF programs into the kernel", what);
 		diag_hint(&d, "sudo recipe ...");
-	} else if (access(btf_types_vmlinux_path(), R_OK)) {
-		diag_err(&d, NULL, "no kernel BTF at %s: %s", btf_types_vmlinux_path(),
+	} else if (access(vmlinux_btf_path(), R_OK)) {
+		diag_err(&d, NULL, "no kernel BTF at %s: %s", vmlinux_btf_path(),
 			 strerror(errno));
 		diag_hint(&d, "recipe needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 	} else if (!clang_path()) {

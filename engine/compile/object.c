@@ -8,11 +8,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "btf_types.h"
+#include "bpf-gen/gen.h"
 #include "compile/cache.h"
 #include "compile/clang.h"
-#include "gen.h"
 #include "util/file.h"
+#include "util/vmlinux.h"
 
 static int source_of(const struct plan *p, const struct gen_unit *u,
 		     struct strbuf *out, struct diag_list *d)
@@ -50,7 +50,7 @@ int object_source(const struct plan *p, struct strbuf *out, struct diag_list *d)
  */
 static int add_kernel_identity(struct cache_key *k, struct diag_list *d)
 {
-	const char *btf_path = btf_types_vmlinux_path();
+	const char *btf_path = vmlinux_btf_path();
 	struct stat st;
 	void *notes;
 	size_t len;

@@ -19,11 +19,11 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "btf_types.h"
 #include "probes/tracefs.h"
 #include "symbols/ksyms.h"
 #include "util/file.h"
 #include "util/text.h"
+#include "util/vmlinux.h"
 
 #define RAWTP_PREFIX "btf_trace_"
 #define MAX_ARG_NAMES 16
@@ -74,7 +74,7 @@ static int index_find(const struct name_index *ix, const char *name)
 int kfunc_btf(const struct btf **out)
 {
 	if (!vmlinux) {
-		struct btf *btf = btf__parse(btf_types_vmlinux_path(), NULL);
+		struct btf *btf = btf__parse(vmlinux_btf_path(), NULL);
 		unsigned n;
 
 		if (!btf)
@@ -616,7 +616,7 @@ bool kfunc_fentry_works(bool *loads, const char **why)
 		answer = 0;
 		if (id < 0) {
 			snprintf(reason, sizeof(reason), "kernel BTF (%s) has no vfs_read to try fentry on",
-				 btf_types_vmlinux_path());
+				 vmlinux_btf_path());
 		} else {
 			LIBBPF_OPTS(bpf_prog_load_opts, opts,
 				    .expected_attach_type = BPF_TRACE_FENTRY,

@@ -18,7 +18,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "gen.h"
+#include "abi.h"
 #include "run/maps.h"
 #include "run/symbolize.h"
 #include "util/strbuf.h"
@@ -57,7 +57,7 @@ static bool needs_symbols(const struct plan *p)
 	for (unsigned k = 0; k < p->nkeys; k++)
 		if (p->keys[k].type.display == DISP_KSYM)
 			return true;
-	return gen_uses_stacks(p);
+	return p->uses_stacks;
 }
 
 /* A process took its first user stack: read its memory map while it lives. */
@@ -113,13 +113,13 @@ static int add_ring(struct session *s, const char *name, ring_buffer_sample_fn f
 
 static int open_rings(struct session *s, struct diag_list *d)
 {
-	struct bpf_map *stacks = bpf_object__find_map_by_name(s->obj, GEN_STACK_MAP);
+	struct bpf_map *stacks = bpf_object__find_map_by_name(s->obj, ABI_STACK_MAP);
 
 	s->stack_fd = stacks ? bpf_map__fd(stacks) : -1;
 	if (needs_symbols(s->plan))
 		s->sym = symbolizer_new();
-	return (s->sym ? add_ring(s, GEN_STACK_PIDS_RINGBUF, note_stack_pid, s->sym, d) : 0) ?:
-	       add_ring(s, GEN_EVENTS_RINGBUF, on_event, s, d);
+	return (s->sym ? add_ring(s, ABI_STACK_PIDS_RINGBUF, note_stack_pid, s->sym, d) : 0) ?:
+	       add_ring(s, ABI_EVENTS_RINGBUF, on_event, s, d);
 }
 
 void session_set_event_sink(struct session *s, session_event_fn fn, void *ctx)
@@ -269,7 +269,7 @@ static int prepare_programs(const struct plan *p, struct bpf_object *obj,
 
 		if (!ap->provider->prepare)
 			continue;
-		gen_prog_name((unsigned)g, name, sizeof(name));
+		abi_prog_name((unsigned)g, name, sizeof(name));
 		prog = bpf_object__find_program_by_name(obj, name);
 		if (!prog)
 			return diag_err(d, NULL, "internal: program %s is missing", name);
@@ -341,7 +341,7 @@ int session_attach(struct session *s, struct diag_list *d)
 		char name[32];
 		struct bpf_program *prog;
 
-		gen_prog_name(p->point_group[i], name, sizeof(name));
+		abi_prog_name(p->point_group[i], name, sizeof(name));
 		prog = bpf_object__find_program_by_name(s->obj, name);
 		if (!prog) {
 			err = diag_err(d, NULL, "internal: program %s is missing", name);
@@ -429,8 +429,8 @@ static uint64_t count_entries(const struct bpf_map *map)
  */
 static void count_starts(struct session *s, bool clear, struct report *r)
 {
-	struct bpf_map *counts = bpf_object__find_map_by_name(s->obj, GEN_PAIR_COUNTS_MAP);
-	struct bpf_map *starts = bpf_object__find_map_by_name(s->obj, GEN_PAIR_STARTS_MAP);
+	struct bpf_map *counts = bpf_object__find_map_by_name(s->obj, ABI_PAIR_COUNTS_MAP);
+	struct bpf_map *starts = bpf_object__find_map_by_name(s->obj, ABI_PAIR_STARTS_MAP);
 	uint64_t recorded, consumed, total;
 
 	if (!counts || !starts)
@@ -476,9 +476,9 @@ static void count_missed(struct session *s, bool clear, struct report *r)
 int session_snapshot(struct session *s, bool clear, struct report **out,
 		     struct diag_list *d)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(s->obj, GEN_MAP);
-	struct bpf_map *dropped = bpf_object__find_map_by_name(s->obj, GEN_DROPPED_MAP);
-	struct bpf_map *lost = bpf_object__find_map_by_name(s->obj, GEN_LOST_MAP);
+	struct bpf_map *map = bpf_object__find_map_by_name(s->obj, ABI_MAP);
+	struct bpf_map *dropped = bpf_object__find_map_by_name(s->obj, ABI_DROPPED_MAP);
+	struct bpf_map *lost = bpf_object__find_map_by_name(s->obj, ABI_LOST_MAP);
 	struct report *r = report_new();
 	int err;
 
@@ -496,7 +496,7 @@ int session_snapshot(struct session *s, bool clear, struct report **out,
 		return diag_err(d, NULL, "internal: the object has no rcp_map");
 	}
 	{
-		struct bpf_map *stacks = bpf_object__find_map_by_name(s->obj, GEN_STACK_MAP);
+		struct bpf_map *stacks = bpf_object__find_map_by_name(s->obj, ABI_STACK_MAP);
 		const struct maps_keys mk = {
 			.sym = s->sym,
 			.stack_fd = stacks ? bpf_map__fd(stacks) : -1,

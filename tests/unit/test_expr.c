@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "check/expr.h"
-#include "emit.h"
+#include "bpf-gen/emit.h"
 #include "util/strbuf.h"
 
 /* ---- fake probes ------------------------------------------------------ */

@@ -23,10 +23,11 @@
 
 #include "unit.h"
 
+#include "abi.h"
+#include "bpf-gen/gen.h"
 #include "check/plan.h"
 #include "compile/clang.h"
 #include "compile/object.h"
-#include "gen.h"
 #include "load/recipe.h"
 #include "run/session.h"
 
@@ -298,7 +299,7 @@ static void test_one_program_per_layout(void **state)
 
 	(void)state;
 	NEED_ROOT();
-	gen_prog_name(7, name, sizeof(name));
+	abi_prog_name(7, name, sizeof(name));
 	assert_string_equal(name, "rcp_prog_7");
 	render(&b, HEAD
 		"probes: [tracepoint:syscalls:sys_enter_*chown*]\n"

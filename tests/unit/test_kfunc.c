@@ -33,11 +33,11 @@
 
 #include <bpf/btf.h>
 
-#include "btf_types.h"
 #include "check/plan.h"
 #include "load/recipe.h"
 #include "probes/kfunc_args.h"
 #include "util/file.h"
+#include "util/vmlinux.h"
 
 extern const struct provider provider_kprobe, provider_kretprobe,
 	provider_fentry, provider_fexit, provider_rawtracepoint;
@@ -129,7 +129,7 @@ static const struct field_info *group_field(const struct plan *p, unsigned g,
 /* Offset of a struct pt_regs member, read here straight from BTF. */
 static unsigned regs_offset(const char *reg)
 {
-	struct btf *btf = btf__parse(btf_types_vmlinux_path(), NULL);
+	struct btf *btf = btf__parse(vmlinux_btf_path(), NULL);
 	const struct btf_type *t;
 	const struct btf_member *m;
 	int id;

@@ -27,7 +27,7 @@
 
 #include "check/plan.h"
 #include "compile/object.h"
-#include "gen.h"
+#include "bpf-gen/gen.h"
 #include "load/recipe.h"
 #include "probes/kfunc_args.h"
 #include "probes/provider.h"
