@@ -112,7 +112,7 @@ static void test_no_key_count(void **state)
 	struct plan *p;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	p = build_ok(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
 		"aggregate: {type: count}\n", NULL);
@@ -145,7 +145,7 @@ static void test_string_key_sum(void **state)
 	struct plan *p;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	p = build_ok(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
 		"map: bytes\n"
@@ -187,7 +187,7 @@ static void test_comm_pid_hist(void **state)
 	struct plan *p;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	p = build_ok(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
 		"key: [comm, pid]\n"
@@ -207,7 +207,7 @@ static void test_mixed_key_alignment(void **state)
 	struct plan *p;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	p = build_ok(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
 		"key: [args.rwbs, probe, (s32)args.bytes]\n"
@@ -230,7 +230,7 @@ static void test_probe_key_all_syscalls(void **state)
 	struct plan *p;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	p = build_ok(&b, HEAD
 		"probes: [tracepoint:syscalls:sys_enter_*]\n"
 		"key: [probe]\n"
@@ -262,7 +262,7 @@ static void test_wildcard_groups_by_layout(void **state)
 	struct plan *p;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	p = build_ok(&b, HEAD
 		"probes: [tracepoint:syscalls:sys_enter_*chown*]\n"
 		"key: [args.user]\n"
@@ -303,7 +303,7 @@ static void test_wildcard_field_missing_on_one(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	/* pread64 preadv preadv2 have fd; process_vm_readv (4th) does not */
 	build_err(&b, HEAD
 		"probes: [tracepoint:syscalls:sys_enter_*read*]\n"	/* 4 */
@@ -319,7 +319,7 @@ static void test_key_type_mismatch(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	/* `now` is s64 in hrtimer_expire_entry, unsigned long long in itimer_expire */
 	build_err(&b, HEAD
 		"probes: [tracepoint:timer:hrtimer_expire_entry,\n"	/* 4 */
@@ -374,7 +374,7 @@ static void test_params_defaults_and_layout(void **state)
 	uint32_t tgid;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	p = build_ok(&b, PARAMS_RECIPE, NULL);
 	assert_int_equal(p->nparams, 3);
 	check_param(&p->params[0], "min_bytes", TY_INT, 8, false, "p0", 24);
@@ -413,7 +413,7 @@ static void test_pair_layout(void **state)
 	const struct plan_pair *pr;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	p = build_ok(&b, HEAD
 		"start:\n"
 		"  probes: [tracepoint:sched:sched_wakeup, tracepoint:sched:sched_wakeup_new]\n"
@@ -505,7 +505,7 @@ static void test_params_override(void **state)
 	uint32_t tgid;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	p = build_ok(&b, PARAMS_RECIPE, &opts);
 	assert_int_equal(p->params[0].ival, 16);
 	assert_string_equal(p->params[1].sval, "kworker/0:1");
@@ -531,7 +531,7 @@ static void test_param_unknown_name(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	build_err(&b, PARAMS_RECIPE, &opts, 0, 0,
 		  "t.yaml has no param 'min_byte'",
 		  "its params are: min_bytes, who, delta");
@@ -564,7 +564,7 @@ static void test_param_bad_values(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	build_err(&b, PARAMS_RECIPE, &o1, 0, 0,
 		  "param 'min_bytes' (uint): '12k' is not a non-negative integer",
 		  "min_bytes=4096");
@@ -598,7 +598,7 @@ static void test_param_uint_rejects_blank_minus(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	build_err(&b, PARAMS_RECIPE, &opts, 0, 0,
 		  "is not a non-negative integer", "decimal or 0x");
 	done(&b);
@@ -609,7 +609,7 @@ static void test_param_bad_declarations(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	build_err(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"	/* 4 */
 		"aggregate: {type: count}\n"			/* 5 */
@@ -644,7 +644,7 @@ static void test_lhist_bounds(void **state)
 	struct plan *p;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	build_err(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
 		"aggregate: {type: lhist, value: args.bytes, min: 0, max: 100, step: 0}\n",
@@ -701,7 +701,7 @@ static void test_lhist_bucket_limit_no_overflow(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	build_err(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
 		"aggregate:\n"						/* 5 */
@@ -719,7 +719,7 @@ static void test_aggregation_value_rules(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	build_err(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"	/* 4 */
 		"aggregate:\n"					/* 5 */
@@ -750,7 +750,7 @@ static void test_unknown_probe_type(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	build_err(&b, HEAD
 		"probes:\n"					/* 4 */
 		"  - kprobx:vfs_read\n"				/* 5 */
@@ -764,7 +764,7 @@ static void test_no_tracepoint_matches(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	build_err(&b, HEAD
 		"probes:\n"
 		"  - tracepoint:block:block_rq_issue\n"		/* 5 */
@@ -780,7 +780,7 @@ static void test_unknown_field_location(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	/* flow sequence: the field name is at column 23 */
 	build_err(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"	/* 4 */
@@ -814,7 +814,7 @@ static void test_misc_checks(void **state)
 	struct plan *p;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	build_err(&b, HEAD
 		"probes: [tracepoint:block:block_rq_issue]\n"
 		"map: \"by-type\"\n"				/* 5 */
@@ -850,7 +850,7 @@ static void test_reports_every_mistake(void **state)
 	struct built b;
 
 	(void)state;
-	NEED_ROOT();
+	NEED_TRACEFS();
 	build(&b, HEAD
 		"probes: [tracepoint:block:block_rq_isue]\n"	/* 4 */
 		"aggregate: {type: sum}\n"			/* 5 */
