@@ -310,8 +310,12 @@ static void test_errors(void **state)
 				       (const char *const[]){ "uprobe:/nonexistent/rcp-wl:main", NULL },
 				       "key: [comm]\naggregate:\n  type: count\n");
 	HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 1);
+	/* located, the line shown with a caret under the probe, then the hint */
 	want = xasprintf("%s:8:5: error: uprobe: no file, library or program "
-			 "'/nonexistent/rcp-wl'\n  hint: name a file by its path", f->path);
+			 "'/nonexistent/rcp-wl'\n"
+			 "     8 |   - uprobe:/nonexistent/rcp-wl:main\n"
+			 "       |     ^\n"
+			 "  hint: name a file by its path", f->path);
 	HASSERT(&f->rec, strstr(strbuf_str(&f->rec.err), want));
 	HASSERT(&f->rec, !strstr(strbuf_str(&f->rec.err), "Attached "));
 	free(want);
@@ -321,8 +325,10 @@ static void test_errors(void **state)
 				       "key: [comm]\naggregate:\n  type: count\n");
 	HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 1);
 	want = xasprintf("%s:8:5: error: uprobe: no function in %s is named 'rcp_wl_targte'\n"
+			 "     8 |   - %s\n"
+			 "       |     ^\n"
 			 "  hint: did you mean uprobe:%s:rcp_wl_target?\n",
-			 f->path, harness_paths.workload, harness_paths.workload);
+			 f->path, harness_paths.workload, bad, harness_paths.workload);
 	HASSERT(&f->rec, strstr(strbuf_str(&f->rec.err), want));
 	free(want);
 	free(bad);
@@ -333,8 +339,10 @@ static void test_errors(void **state)
 				       "key: [comm]\naggregate:\n  type: count\n");
 	HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 1);
 	want = xasprintf("%s:8:5: error: usdt: no USDT probe in %s matches 'rcpwl:tock'\n"
+			 "     8 |   - %s\n"
+			 "       |     ^\n"
 			 "  hint: did you mean usdt:%s:rcpwl:tick?\n",
-			 f->path, harness_paths.workload, harness_paths.workload);
+			 f->path, harness_paths.workload, bad, harness_paths.workload);
 	HASSERT(&f->rec, strstr(strbuf_str(&f->rec.err), want));
 	free(want);
 	free(bad);
