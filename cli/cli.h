@@ -36,6 +36,7 @@ int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_prebuild(int argc, char **argv);
 int cmd_probes(int argc, char **argv);
 
 /* Print usage of a command to fp (stdout for --help, stderr for errors). */

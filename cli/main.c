@@ -48,6 +48,10 @@ static const struct cli_cmd commands[] = {
 	  "check recipes: load, check, render, compile and verifier-load, without attaching",
 	  "",
 	  cmd_check },
+	{ "prebuild", "[-j N] [NAME...]",
+	  "compile the catalogue (or the named recipes) for this kernel into the cache, so their first run starts warm",
+	  "  -j, --jobs N         compile N at a time (default: the number of CPUs)\n",
+	  cmd_prebuild },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

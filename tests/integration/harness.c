@@ -4,6 +4,8 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
+
 struct harness_paths harness_paths;
 
 int harness_resolve(char *dst, const char *env, const char *fallback)
@@ -531,6 +533,19 @@ long long report_buckets_from(const char *out, const char *map_header,
 			total += v;
 	}
 	return total;
+}
+
+void harness_rm_dir(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *e;
+
+	while (dir && (e = readdir(dir)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(dir), e->d_name, 0);
+	if (dir)
+		closedir(dir);
+	rmdir(path);
 }
 
 __u32 harness_bpf_max_prog_id(void)

@@ -278,6 +278,11 @@ long long report_buckets_from(const char *out, const char *map_header,
  */
 long long report_missed(const char *out);
 
+/* ---- files --------------------------------------------------------- */
+
+/* Remove a directory and the files in it (one level: a cache, a scratch dir). */
+void harness_rm_dir(const char *path);
+
 /* ---- loaded BPF programs ------------------------------------------ */
 
 /* The highest BPF program id in use now (0 if none): a baseline. */

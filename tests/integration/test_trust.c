@@ -21,19 +21,6 @@ struct fixture {
 	char bin[PATH_MAX];	/* a private directory for fake compilers */
 };
 
-static void rm_dir(const char *path)
-{
-	DIR *dir = opendir(path);
-	struct dirent *e;
-
-	while (dir && (e = readdir(dir)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(dirfd(dir), e->d_name, 0);
-	if (dir)
-		closedir(dir);
-	rmdir(path);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
@@ -53,8 +40,8 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	hproc_free(&f->rec);
-	rm_dir(f->cache);
-	rm_dir(f->bin);
+	harness_rm_dir(f->cache);
+	harness_rm_dir(f->bin);
 	unsetenv("RECIPE_CACHE_DIR");
 	unsetenv("RECIPE_CLANG");
 	free(f);
