@@ -339,6 +339,24 @@ static bool stdout_closed(const struct pollfd *pfd)
 	return pfd->revents & (POLLERR | POLLHUP);
 }
 
+/* Whether the recipe's output has a place in the format; an error naming what would if not. */
+static int format_fits(const struct plan *p, const struct report_format *f, struct diag_list *d)
+{
+	if (p->print && !f->print_event) {
+		diag_err(d, NULL, "--format %s writes maps, and %s prints a line per event",
+			 f->name, p->name);
+		diag_hint(d, "use --format text or --format json for a print recipe");
+		return -EINVAL;
+	}
+	if (!p->print && f->scalar_maps_only && p->agg->shape != RS_SCALAR) {
+		diag_err(d, NULL, "--format %s needs one number per key (count, sum, min, max), "
+			 "and %s makes a %s map", f->name, p->name, p->agg->name);
+		diag_hint(d, "use --format text or --format json for it");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* With --interval, each report (the last one too) is stamped HH:MM:SS. */
 static int print_report(struct session *s, const struct run_opts *o, bool clear,
 			struct diag_list *d)
@@ -498,6 +516,7 @@ int cmd_run(int argc, char **argv)
 		.pid = c.pid > 0 ? c.pid : o.pid, .comm = o.comm,
 	};
 	if (cli_load_plan(o.recipe, &popts, &rf, &p, &d) ||
+	    format_fits(p, o.format, &d) ||
 	    object_build(p, &obj, &d) ||
 	    session_load(p, obj.data, obj.len, &s, &d))
 		goto fail;

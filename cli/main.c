@@ -38,7 +38,7 @@ static const struct cli_cmd commands[] = {
 	  "      --pid PID        only events of process PID\n"
 	  "      --comm NAME      only events of processes named NAME\n"
 	  "  -c, --cmd 'CMD ARGS' run CMD once attached, trace only it, stop when it exits\n"
-	  "  -f, --format FMT     text (default, bpftrace's layout) or json\n",
+	  "  -f, --format FMT     text (default, bpftrace's layout), json, or folded (flame graph stacks)\n",
 	  cmd_run },
 	{ "probes", "[-v] [PATTERN]",
 	  "list what can be probed here, by type (PATTERN: a glob such as 'tracepoint:block:*')",

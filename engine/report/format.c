@@ -21,10 +21,12 @@ static void json_event(const struct print_format *f, const struct report_key_par
 
 const struct report_format report_formats[] = {
 	{ "text", "bpftrace's layout: maps, histograms, a line per event as the recipe formats it",
-	  report_print_text, text_event, true },
+	  report_print_text, text_event, true, false },
 	{ "json", "one JSON document per report, one object per event (docs/output.md)",
-	  report_print_json, json_event, false },
-	{ NULL, NULL, NULL, NULL, false },
+	  report_print_json, json_event, false, false },
+	{ "folded", "folded stacks for flame graphs: comm;frames... COUNT per entry",
+	  report_print_folded, NULL, false, true },
+	{ NULL, NULL, NULL, NULL, false, false },
 };
 
 const struct report_format *report_format_find(const char *name)

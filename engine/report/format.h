@@ -25,6 +25,12 @@ struct report_format {
 	void (*print_event)(const struct print_format *f,
 			    const struct report_key_part *parts, unsigned n, FILE *fp);
 	bool for_people;	/* --interval stamps and a print recipe's header line */
+	/*
+	 * Only maps of one number per key (count, sum, min, max): the
+	 * format has no place for a histogram. print_event is NULL when
+	 * the format is for maps only.
+	 */
+	bool scalar_maps_only;
 };
 
 /* Every format, the default first; ends with a NULL name. */

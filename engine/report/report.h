@@ -18,11 +18,15 @@
 
 enum report_key_kind { RK_INT, RK_UINT, RK_STR };
 
+/* A key part that is a stack trace: its RK_STR is "\n    frame\n..." innermost first. */
+enum report_stack { RSTACK_NONE, RSTACK_KERNEL, RSTACK_USER };
+
 struct report_key_part {
 	enum report_key_kind kind;
 	int64_t i;		/* RK_INT */
 	uint64_t u;		/* RK_UINT */
 	char *s;		/* RK_STR, owned */
+	enum report_stack stack;	/* which stack s shows, if any */
 };
 
 enum report_shape {
@@ -110,6 +114,14 @@ int64_t report_lhist_lower(const struct report_map *m, unsigned i);
 int report_print_text(const struct report *r, FILE *fp);
 /* One JSON document (json-c), bpftrace-like shape; see docs/output.md. */
 int report_print_json(const struct report *r, FILE *fp);
+/*
+ * The folded stacks flame graph tools read (flamegraph.pl, speedscope,
+ * inferno): one line per entry, "root;...;leaf VALUE". The key's parts
+ * that are not stacks come first (comm as the root), then user stack
+ * frames, then kernel frames, outermost first, without offsets. Only
+ * RS_SCALAR maps (count, sum): the format table says so.
+ */
+int report_print_folded(const struct report *r, FILE *fp);
 
 /* The label of bucket i ("[4K, 8K)", "(..., 0)", "[100, 110)"); buf >= 64 bytes. */
 void report_bucket_label(const struct report_map *m, unsigned i, char *buf,

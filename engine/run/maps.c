@@ -109,6 +109,8 @@ void maps_decode_key(const struct plan *p, const struct maps_keys *mk,
 			memcpy(&v, key + pk->offset, 8);
 			part->kind = RK_STR;
 			part->s = render_display(pk, v, mk);
+			part->stack = pk->type.display == DISP_KSTACK ? RSTACK_KERNEL :
+				      pk->type.display == DISP_USTACK ? RSTACK_USER : RSTACK_NONE;
 			continue;
 		}
 		switch (pk->kind) {

@@ -61,6 +61,40 @@ static void test_software_page_faults(void **state)
 	HASSERT_GE(&f->rec, n, 5000);
 }
 
+/*
+ * --format folded of cpu/profile-stacks (49 Hz) around a workload that
+ * spins for a second in rcp_wl_spin_loop, called by main: every line is
+ * a stack rooted at the workload's comm and ending in a count, and the
+ * samples in the loop are about 49 (bounded: the timer is not exact).
+ */
+static void test_folded_stacks(void **state)
+{
+	struct fixture *f = *state;
+	char *cmd = xasprintf("%s spin 1000", harness_paths.workload);
+	char *argv[] = { harness_paths.recipe, "run", "cpu/profile-stacks", "--format", "folded",
+			 "-c", cmd, NULL };
+	long long in_loop = 0, lines = 0;
+
+	HARNESS_REQUIRE_ROOT();
+	argv[0] = harness_paths.recipe;
+	HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 0);
+	for (const char *l = strbuf_str(&f->rec.out); l && *l; l = report_next_line(l)) {
+		const char *nl = strchr(l, '\n'), *sp;
+
+		HASSERT(&f->rec, nl != NULL);
+		sp = memrchr(l, ' ', (size_t)(nl - l));
+		HASSERT(&f->rec, sp != NULL && report_number(sp) > 0);
+		HASSERT(&f->rec, !strncmp(l, "rcp-wl-spin;", 12));
+		if (memmem(l, (size_t)(nl - l), ";main;rcp_wl_spin_loop", 22))
+			in_loop += report_number(sp);
+		lines++;
+	}
+	HASSERT_GE(&f->rec, lines, 1);
+	HASSERT_GE(&f->rec, in_loop, 30);
+	HASSERT(&f->rec, in_loop <= 75);
+	free(cmd);
+}
+
 static bool machine_has_pmu(void)
 {
 	struct perf_event_attr attr = {
@@ -234,6 +268,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_software_page_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_folded_stacks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hardware_without_pmu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probes_listing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_names_without_cookie, setup, teardown),

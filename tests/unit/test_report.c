@@ -810,6 +810,46 @@ static void test_json_empty_report(void **state)
 	json_object_put(doc);
 }
 
+/*
+ * Folded stacks: the non-stack parts first (comm is the root), then the
+ * user stack, then the kernel stack, each outermost first and without
+ * offsets; entries that fold alike merge; ';' in a name cannot split a
+ * frame; a keyless map is one frame named for the map.
+ */
+static void test_folded(void **state)
+{
+	struct report *r = report_new();
+	struct report_map *m = report_add_map(r, "@", RS_SCALAR, 3);
+	struct report_entry *e;
+	char *got;
+
+	(void)state;
+	e = entry(m, "sss", "\n    inner+5\n    outer+17\n", "\n    do_syscall_64+40\n    entry_SYSCALL_64+100\n",
+		  "spin");
+	e->key[0].stack = RSTACK_USER;
+	e->key[1].stack = RSTACK_KERNEL;
+	scalar(e, 7);
+	/* the same stacks at other offsets: one line with both counts */
+	e = entry(m, "sss", "\n    inner+9\n    outer+17\n", "\n    do_syscall_64+44\n    entry_SYSCALL_64+100\n",
+		  "spin");
+	e->key[0].stack = RSTACK_USER;
+	e->key[1].stack = RSTACK_KERNEL;
+	scalar(e, 3);
+	e = entry(m, "sss", "\n    a;b+1\n", "", "x y");
+	e->key[0].stack = RSTACK_USER;
+	e->key[1].stack = RSTACK_KERNEL;
+	scalar(e, 1);
+	m = report_add_map(r, "@total", RS_SCALAR, 0);
+	scalar(entry(m, ""), 42);
+	got = render(r, report_print_folded);
+	assert_string_equal(got,
+			    "spin;outer;inner;entry_SYSCALL_64;do_syscall_64 10\n"
+			    "x y;a:b 1\n"
+			    "@total 42\n");
+	free(got);
+	report_free(r);
+}
+
 /* The format table: text first (the default), each name found, each entry whole. */
 static void test_format_table(void **state)
 {
@@ -821,20 +861,24 @@ static void test_format_table(void **state)
 		assert_ptr_equal(report_format_find(f->name), f);
 		assert_non_null(f->summary);
 		assert_non_null(f->print_report);
-		assert_non_null(f->print_event);
+		/* a format without an event printer is for maps only */
+		assert_true(f->print_event || f->scalar_maps_only);
 		assert_non_null(strstr(report_format_names(), f->name));
 	}
 	assert_true(n >= 2);
 	assert_ptr_equal(report_format_find("json")->print_report, report_print_json);
 	assert_null(report_format_find("xml"));
 	assert_null(report_format_find(""));
-	assert_string_equal(report_format_names(), "text, json");
+	assert_string_equal(report_format_names(), "text, json, folded");
+	assert_true(report_format_find("folded")->scalar_maps_only);
+	assert_null(report_format_find("folded")->print_event);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_table),
+		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_text_hist_1000),
 		cmocka_unit_test(test_text_hist_gap),
 		cmocka_unit_test(test_text_hist_bar_float),
