@@ -204,8 +204,12 @@ int hproc_wait(struct hproc *p, int timeout_ms)
 	return hproc_exit_code(p);
 }
 
-int hproc_wait_for(struct hproc *p, int which, const char *needle,
-		   int timeout_ms)
+/*
+ * Pump until done(stream text, arg) holds for stream `which`: 0, or
+ * -ESRCH when the child ended first, -ETIMEDOUT at the deadline.
+ */
+static int pump_until(struct hproc *p, int which, bool (*done)(const char *, const void *),
+		      const void *arg, int timeout_ms)
 {
 	long long deadline = harness_now_ms() + timeout_ms;
 	struct strbuf *sb = which == 1 ? &p->out : &p->err;
@@ -214,7 +218,7 @@ int hproc_wait_for(struct hproc *p, int which, const char *needle,
 	for (;;) {
 		long long left;
 
-		if (strstr(strbuf_str(sb), needle))
+		if (done(strbuf_str(sb), arg))
 			return 0;
 		if (*fd < 0 && p->reaped)
 			return -ESRCH;
@@ -223,6 +227,17 @@ int hproc_wait_for(struct hproc *p, int which, const char *needle,
 			return -ETIMEDOUT;
 		hproc_pump(p, left > INT_MAX ? INT_MAX : (int)left);
 	}
+}
+
+static bool contains(const char *text, const void *needle)
+{
+	return strstr(text, needle) != NULL;
+}
+
+int hproc_wait_for(struct hproc *p, int which, const char *needle,
+		   int timeout_ms)
+{
+	return pump_until(p, which, contains, needle, timeout_ms);
 }
 
 int harness_count_lines(const char *s)
@@ -234,24 +249,14 @@ int harness_count_lines(const char *s)
 	return n;
 }
 
+static bool has_lines(const char *text, const void *n)
+{
+	return harness_count_lines(text) >= *(const int *)n;
+}
+
 int hproc_wait_lines(struct hproc *p, int which, int n, int timeout_ms)
 {
-	long long deadline = harness_now_ms() + timeout_ms;
-	struct strbuf *sb = which == 1 ? &p->out : &p->err;
-	int *fd = which == 1 ? &p->out_fd : &p->err_fd;
-
-	for (;;) {
-		long long left;
-
-		if (harness_count_lines(strbuf_str(sb)) >= n)
-			return 0;
-		if (*fd < 0 && p->reaped)
-			return -ESRCH;
-		left = deadline - harness_now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		hproc_pump(p, left > INT_MAX ? INT_MAX : (int)left);
-	}
+	return pump_until(p, which, has_lines, &n, timeout_ms);
 }
 
 int hproc_signal(struct hproc *p, int sig)
