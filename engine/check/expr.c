@@ -766,6 +766,14 @@ static int check_node(struct expr *e, const struct expr_env *env, struct diag_li
 			return -EINVAL;
 		if (need_int(k, expr_tok_text[e->op], d))
 			return -EINVAL;
+		/* -9223372036854775809 would wrap to 2^63 - 1 */
+		if (e->op == T_MINUS && k->kind == N_INT && k->ival > (uint64_t)INT64_MAX + 1) {
+			expr_err_at(d, &e->src, e->off, "integer literal -%" PRIu64 " is out of range",
+				    k->ival);
+			diag_hint(d, "the smallest integer is -9223372036854775808 (-2^63): "
+				  "literals are 64-bit");
+			return -EINVAL;
+		}
 		if (e->op == T_BANG)
 			e->type = type_s64;
 		else

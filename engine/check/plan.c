@@ -955,6 +955,45 @@ static int check_point(struct plan_private *pp, size_t i, struct diag_list *d)
 	return err;
 }
 
+/*
+ * Keep of `scratch` what d does not hold yet, then release it. A check
+ * of an expression runs for every attach point and again for every
+ * group, and a warning it gives (a string literal longer than the field
+ * it is compared with) is the same each time: it is said once.
+ */
+static void merge_new(struct diag_list *d, struct diag_list *scratch)
+{
+	for (size_t i = 0; i < scratch->n; i++) {
+		const struct diag *s = &scratch->v[i];
+		struct diag_at at = { s->file, s->line, s->col };
+		bool seen = false;
+
+		for (size_t j = 0; s->sev != DIAG_ERROR && j < d->n && !seen; j++) {
+			const struct diag *o = &d->v[j];
+
+			seen = o->sev == s->sev && o->line == s->line && o->col == s->col &&
+			       !strcmp(o->msg, s->msg) &&
+			       (o->file == s->file || (o->file && s->file && !strcmp(o->file, s->file)));
+		}
+		if (seen)
+			continue;
+		diag_add(d, s->sev, &at, "%s", s->msg);
+		if (s->hint)
+			diag_hint(d, "%s", s->hint);
+	}
+	diag_list_release(scratch);
+}
+
+/* check_point, saying each of its diagnostics once over all points. */
+static int check_point_once(struct plan_private *pp, size_t i, struct diag_list *d)
+{
+	struct diag_list scratch = DIAG_LIST_INIT;
+	int err = check_point(pp, i, &scratch);
+
+	merge_new(d, &scratch);
+	return err;
+}
+
 static void group_points(struct plan_private *pp)
 {
 	struct plan *p = &pp->pub;
@@ -1264,12 +1303,12 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 	 */
 	if (p->pair) {
 		for (size_t i = p->pair->first_point; i < p->npoints; i++)
-			if (check_point(pp, i, d))
+			if (check_point_once(pp, i, d))
 				break;
 		end_named_types(pp);
 	}
 	for (size_t i = 0; i < (p->pair ? p->pair->first_point : p->npoints); i++)
-		if (diag_errors(d) > errors_before || check_point(pp, i, d))
+		if (diag_errors(d) > errors_before || check_point_once(pp, i, d))
 			break;
 	if (diag_errors(d) > errors_before) {
 		plan_free(p);
@@ -1281,11 +1320,16 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 		return -EINVAL;
 	}
 	group_points(pp);
-	for (unsigned g = 0; g < p->ngroups; g++)
-		if (build_group(pp, g, d)) {
+	for (unsigned g = 0; g < p->ngroups; g++) {
+		struct diag_list scratch = DIAG_LIST_INIT;
+		int err = build_group(pp, g, &scratch);
+
+		merge_new(d, &scratch);
+		if (err) {
 			plan_free(p);
 			return -EINVAL;
 		}
+	}
 	p->uses_stacks = keeps_stacks(p->keys, p->nkeys) ||
 			 (p->pair && keeps_stacks(p->pair->saved, p->pair->nsaved));
 	if (layout_key(p, d) || (p->pair && layout_pair(p, d))) {

@@ -621,6 +621,24 @@ static void test_first(void **state)
 	}
 }
 
+/* Issue 11 item 9: -9223372036854775809 wrapped to 2^63 - 1 without a word. */
+static void test_literal_range(void **state)
+{
+	(void)state;
+	assert_error("-9223372036854775809", &exit_read, EXPR_USE_VALUE,
+		     "integer literal -9223372036854775809 is out of range", 0, "-9223372036854775808");
+	assert_error("args.ret + -18446744073709551615", &exit_read, EXPR_USE_VALUE,
+		     "integer literal -18446744073709551615 is out of range", 11, NULL);
+	assert_error("1 - -(0x8000000000000001)", &exit_read, EXPR_USE_VALUE,
+		     "integer literal -9223372036854775809 is out of range", 4, NULL);
+	assert_error("18446744073709551616", &exit_read, EXPR_USE_VALUE,
+		     "integer literal out of range", 0, NULL);
+	/* the ends of the range stay literals */
+	assert_type("-9223372036854775808", &exit_read, EXPR_USE_VALUE, "u64");
+	assert_type("18446744073709551615", &exit_read, EXPR_USE_VALUE, "u64");
+	assert_type("-9223372036854775807", &exit_read, EXPR_USE_VALUE, "s64");
+}
+
 static void test_long_literal_warns(void **state)
 {
 	struct diag_list d = DIAG_LIST_INIT;
@@ -891,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_emit_refuses_bad_names),
 		cmocka_unit_test(test_signed_division),
 		cmocka_unit_test(test_division_by_zero),
+		cmocka_unit_test(test_literal_range),
 		cmocka_unit_test(test_recheck_and_uses_args),
 		cmocka_unit_test(test_conjuncts_and_start_values),
 		cmocka_unit_test(test_first),

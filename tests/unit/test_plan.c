@@ -1025,6 +1025,34 @@ static void test_ftrace_events_refused(void **state)
 	done(&b);
 }
 
+/*
+ * Issue 11 item 9: an expression's warning is said once, not once per
+ * point it is checked on and once more per program group.
+ */
+static void test_warning_once(void **state)
+{
+	struct built b;
+
+	(void)state;
+	NEED_ROOT();
+	build(&b, HEAD
+		"probes: ['tracepoint:syscalls:sys_enter_*chown*']\n"
+		"filter: comm != \"a-command-name-too-long\"\n"	/* 5 */
+		"key: [args.user]\n"
+		"aggregate: {type: count}\n", NULL);
+	assert_int_equal(b.ret, 0);
+	/* four points, two programs (test_wildcard_groups_by_layout): it was said six times */
+	assert_int_equal(b.p->npoints, 4);
+	assert_int_equal(b.p->ngroups, 2);
+	assert_int_equal(b.d.n, 1);
+	assert_int_equal(b.d.v[0].sev, DIAG_WARNING);
+	assert_int_equal(b.d.v[0].line, 5);
+	assert_int_equal(b.d.v[0].col, 17);
+	assert_non_null(strstr(b.d.v[0].msg, "the comparison is always true"));
+	assert_non_null(b.d.v[0].hint);
+	done(&b);
+}
+
 /* Independent mistakes are all reported by one build. */
 static void test_reports_every_mistake(void **state)
 {
@@ -1080,6 +1108,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_probes_many),
 		cmocka_unit_test(test_max_probes),
 		cmocka_unit_test(test_ftrace_events_refused),
+		cmocka_unit_test(test_warning_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
