@@ -475,13 +475,22 @@ static const struct provider *usable_provider(const struct provider *written)
 /* Past this many, repeated probes are summed up in one last warning. */
 #define DUPLICATE_WARNINGS_MAX 8
 
-/* The error for going past max_probes, at the spec that went past it. */
+/*
+ * The error for going past max_probes, at the spec that went past it:
+ * `n` specs listed (or points expanded) in this list, after `before`
+ * points of the end's probes.
+ */
 static void over_max_probes(const struct plan *p, const struct diag_at *at,
-			    const char *where, bool expanded, size_t n, struct diag_list *d)
+			    const char *where, bool expanded, size_t n, size_t before,
+			    struct diag_list *d)
 {
-	diag_err(d, at, "%s %s %zu %s, more than the limit of %u attach points (max_probes)",
+	char with[64] = "";
+
+	if (before)
+		snprintf(with, sizeof(with), " (and the probes %zu)", before);
+	diag_err(d, at, "%s %s %zu %s%s, more than the limit of %u attach points (max_probes)",
 		 where, expanded ? "expand to" : "lists", n,
-		 expanded ? "attach points" : "probes", p->max_probes);
+		 expanded ? "attach points" : "probes", with, p->max_probes);
 	diag_hint(d, "%s, or raise the limit with max_probes: N in the recipe (at most %u)",
 		  expanded ? "narrow the globs" : "list fewer probes", PROBES_MAX_MAX);
 }
@@ -545,17 +554,18 @@ static void build_points(struct plan *p, char *const *specs, unsigned nspecs,
 {
 	struct point_set seen = POINT_SET_INIT;
 	struct diag_at *ats, at;
-	size_t repeats = 0;
+	size_t repeats = 0, list_first;
 
 	if (p->npoints > p->max_probes)
 		return;		/* the end's probes went past it: said there */
+	list_first = p->npoints;
 	if (nspecs > p->max_probes - p->npoints) {
 		/* each spec is at least one point: no need to expand any */
 		char path[32];
 
 		snprintf(path, sizeof(path), "%s[%zu]", where, p->max_probes - p->npoints);
 		at = at_path(p, path);
-		over_max_probes(p, &at, where, false, nspecs, d);
+		over_max_probes(p, &at, where, false, nspecs, list_first, d);
 		return;
 	}
 	ats = spec_locations(p, where, nspecs);
@@ -599,7 +609,8 @@ static void build_points(struct plan *p, char *const *specs, unsigned nspecs,
 		free(dup_name);
 		p->npoints = kept;
 		if (p->npoints > p->max_probes) {
-			over_max_probes(p, &ats[i], where, true, p->npoints, d);
+			over_max_probes(p, &ats[i], where, true, p->npoints - list_first,
+					list_first, d);
 			break;
 		}
 	}

@@ -35,43 +35,63 @@ static const char *const aliases[] = { "t", NULL };
 /*
  * Every attachable tracepoint, listed once per process for did-you-mean
  * hints (a recipe with many misspelt probes must not list tracefs's 2,300
- * events once for each), by subsystem: all_names is sorted, so each
- * subsystem's events are together.
+ * events once for each), by subsystem. The list is sorted, so each
+ * subsystem's events ("sys:" and more) are together.
  */
+struct tp_sub {
+	char *name;
+	size_t first, count;	/* its events in tps.events */
+};
+
 static struct {
 	bool loaded;
 	char **names;		/* "sys:event", sorted */
 	const char **events;	/* the part after ':' of each */
 	size_t n;
-	char **subs;		/* subsystem names, sorted */
-	size_t *sub_first, *sub_count, nsubs;
+	struct tp_sub *subs;	/* sorted by name */
+	const char **sub_names;	/* the same order, for text_closest */
+	size_t nsubs;
 } tps;
+
+static int cmp_sub(const void *a, const void *b)
+{
+	return strcmp(((const struct tp_sub *)a)->name, ((const struct tp_sub *)b)->name);
+}
 
 static void load_all(void)
 {
+	size_t cap;
+
 	if (tps.loaded || tracefs_glob("*:*", &tps.names, &tps.n))
 		return;
 	tps.loaded = true;
-	tps.events = xcalloc(tps.n ? tps.n : 1, sizeof(*tps.events));
-	tps.subs = xcalloc(tps.n ? tps.n : 1, sizeof(*tps.subs));
-	tps.sub_first = xcalloc(tps.n ? tps.n : 1, sizeof(*tps.sub_first));
-	tps.sub_count = xcalloc(tps.n ? tps.n : 1, sizeof(*tps.sub_count));
+	cap = tps.n ? tps.n : 1;
+	tps.events = xcalloc(cap, sizeof(*tps.events));
+	tps.subs = xcalloc(cap, sizeof(*tps.subs));
+	tps.sub_names = xcalloc(cap, sizeof(*tps.sub_names));
 	for (size_t i = 0; i < tps.n; i++) {
 		size_t l = strcspn(tps.names[i], ":");
+		struct tp_sub *last = tps.nsubs ? &tps.subs[tps.nsubs - 1] : NULL;
 
 		tps.events[i] = tps.names[i] + l + (tps.names[i][l] == ':');
-		if (!tps.nsubs || strlen(tps.subs[tps.nsubs - 1]) != l ||
-		    strncmp(tps.subs[tps.nsubs - 1], tps.names[i], l)) {
-			tps.subs[tps.nsubs] = xstrndup(tps.names[i], l);
-			tps.sub_first[tps.nsubs++] = i;
+		if (!last || strlen(last->name) != l || strncmp(last->name, tps.names[i], l)) {
+			last = &tps.subs[tps.nsubs++];
+			last->name = xstrndup(tps.names[i], l);
+			last->first = i;
 		}
-		tps.sub_count[tps.nsubs - 1]++;
+		last->count++;
 	}
+	/* "a-b:x" sorts before "a:y", but "a" before "a-b": sort the names themselves */
+	qsort(tps.subs, tps.nsubs, sizeof(*tps.subs), cmp_sub);
+	for (size_t i = 0; i < tps.nsubs; i++)
+		tps.sub_names[i] = tps.subs[i].name;
 }
 
-static int cmp_sub(const void *key, const void *elem)
+static const struct tp_sub *find_sub(const char *name)
 {
-	return strcmp(key, *(char *const *)elem);
+	struct tp_sub key = { .name = (char *)name };
+
+	return tps.nsubs ? bsearch(&key, tps.subs, tps.nsubs, sizeof(*tps.subs), cmp_sub) : NULL;
 }
 
 /*
@@ -84,22 +104,20 @@ static char *closest(const char *target)
 {
 	const char *colon = strchr(target, ':'), *best;
 	char *sys = xstrndup(target, (size_t)(colon - target)), *found = NULL;
-	char **sub;
-	size_t k;
+	const struct tp_sub *sub;
 
 	load_all();
-	sub = tps.nsubs ? bsearch(sys, tps.subs, tps.nsubs, sizeof(*tps.subs), cmp_sub) : NULL;
+	sub = find_sub(sys);
 	if (!sub) {
-		best = text_closest(sys, (const char *const *)tps.subs, tps.nsubs);
-		sub = best ? bsearch(best, tps.subs, tps.nsubs, sizeof(*tps.subs), cmp_sub) : NULL;
+		best = text_closest(sys, tps.sub_names, tps.nsubs);
+		sub = best ? find_sub(best) : NULL;
 	}
 	free(sys);
 	if (!sub)
 		return NULL;
-	k = (size_t)(sub - tps.subs);
-	best = text_closest(colon + 1, tps.events + tps.sub_first[k], tps.sub_count[k]);
+	best = text_closest(colon + 1, tps.events + sub->first, sub->count);
 	if (best)
-		found = xasprintf("%s:%s", *sub, best);
+		found = xasprintf("%s:%s", sub->name, best);
 	return found;
 }
 

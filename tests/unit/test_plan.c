@@ -974,7 +974,7 @@ static void test_max_probes(void **state)
 		"probes: ['tracepoint:sched:sched_switch']\n"
 		"start: {probes: ['tracepoint:sched:sched_wakeup*'], match: [cpu]}\n"	/* 6 */
 		"aggregate: {type: count}\n", NULL,
-		6, 19, "start.probes expand to 3 attach points, more than the limit of 2", "max_probes");
+		6, 19, "start.probes expand to 2 attach points (and the probes 1), more than the limit of 2", "max_probes");
 	done(&b);
 
 	build_err(&b, HEAD
