@@ -4,9 +4,11 @@
  */
 #include "probes/provider.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "util/strbuf.h"
 
@@ -173,4 +175,23 @@ void point_set_release(struct point_set *s)
 {
 	free(s->slots);
 	*s = (struct point_set)POINT_SET_INIT;
+}
+
+bool provider_more_fds(int err)
+{
+	struct rlimit rl;
+
+	if (err != -EMFILE || getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return false;
+	rl.rlim_cur = rl.rlim_max;
+	return setrlimit(RLIMIT_NOFILE, &rl) == 0;
+}
+
+void provider_fd_headroom(int fd)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)fd + 1 >= rl.rlim_cur)
+		provider_more_fds(-EMFILE);
 }

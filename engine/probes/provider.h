@@ -169,6 +169,16 @@ extern const struct provider *const providers[];
 void attach_point_release(struct attach_point *ap);
 
 /*
+ * After an attach failed with -EMFILE: raise the soft limit on open
+ * files to the hard one (each tracepoint point holds a perf event and a
+ * link, so 512 points need more than the usual soft 1024). True when it
+ * was raised, and the attach is worth trying again.
+ */
+bool provider_more_fds(int err);
+/* The same before the next open, when fd is the last the soft limit allows. */
+void provider_fd_headroom(int fd);
+
+/*
  * Attach points a recipe may have after expansion (its probes and its
  * start's together): bpftrace's default cap (BPFTRACE_MAX_PROBES), and
  * the most a recipe's `max_probes:` may raise it to. Checked right after

@@ -297,20 +297,31 @@ static int tp_attach(struct attach_point *ap, struct bpf_program *prog,
 		return err;
 	}
 	attr.config = id;
-	pfd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1,
-			   PERF_FLAG_FD_CLOEXEC);
+	do
+		pfd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1,
+				   PERF_FLAG_FD_CLOEXEC);
+	while (pfd < 0 && provider_more_fds(-errno));
 	if (pfd < 0) {
 		err = -errno;
 		diag_err(d, &ap->at, "%s: perf_event_open: %s", ap->display, strerror(-err));
 		if (err == -EACCES || err == -EPERM)
 			diag_hint(d, "run as root (or with CAP_PERFMON and CAP_BPF)");
+		else if (err == -EMFILE)
+			diag_hint(d, "each tracepoint holds two open files: raise the hard limit "
+				  "(ulimit -Hn) or attach fewer points");
 		return err;
 	}
-	link = bpf_program__attach_perf_event_opts(prog, pfd, &opts);
-	err = libbpf_get_error(link);
+	/* the link is one more fd: make room now rather than have libbpf log a failure */
+	provider_fd_headroom(pfd);
+	do
+		link = bpf_program__attach_perf_event_opts(prog, pfd, &opts);
+	while ((err = libbpf_get_error(link)) && provider_more_fds(err));
 	if (err) {
 		close(pfd);
 		diag_err(d, &ap->at, "%s: attach: %s", ap->display, strerror(-err));
+		if (err == -EMFILE)
+			diag_hint(d, "each tracepoint holds two open files: raise the hard limit "
+				  "(ulimit -Hn) or attach fewer points");
 		return err;
 	}
 	attach_set_add(set, link, pfd);

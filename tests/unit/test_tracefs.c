@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -33,6 +34,7 @@
 #include "unit.h"
 
 #include "diag.h"
+#include "probes/provider.h"
 #include "probes/tracefs.h"
 
 #define TRACEFS_MAGIC_ 0x74726163
@@ -591,6 +593,40 @@ static void test_root_from_proc_mounts(void **state)
 	assert_string_equal(out, want);
 }
 
+/*
+ * Each tracepoint point holds a perf event and a link: 512 points need
+ * more files than the usual soft limit of 1024, so attaching raises the
+ * soft limit to the hard one when it runs out (720 points failed with
+ * EMFILE under ulimit -Sn 1024).
+ */
+static void test_fd_limit_raised(void **state)
+{
+	struct rlimit saved, rl;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	if (saved.rlim_max < 64)
+		skip();
+	rl = saved;
+	rl.rlim_cur = 32;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_false(provider_more_fds(-ENOENT));
+	provider_fd_headroom(10);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_int_equal(rl.rlim_cur, 32);
+	provider_fd_headroom(31);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_true(rl.rlim_cur == saved.rlim_max);
+	rl.rlim_cur = 32;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_true(provider_more_fds(-EMFILE));
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_true(rl.rlim_cur == saved.rlim_max);
+	/* at the hard limit there is nothing more to have */
+	assert_false(provider_more_fds(-EMFILE));
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -609,6 +645,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_format_all),
 		cmocka_unit_test(test_glob_syscalls),
 		cmocka_unit_test(test_glob_shapes),
+		cmocka_unit_test(test_fd_limit_raised),
 	};
 	static char exe[4096];
 	ssize_t len;
