@@ -174,6 +174,9 @@ static int emit_strcmp(const struct expr *e, struct emit_ctx *ec, struct strbuf 
  * Signed division by hand: clang's BPF backend before cpu=v4 rejects
  * sdiv/smod, so divide magnitudes unsigned and fix the sign as C does
  * (quotient truncates toward zero, remainder takes the dividend's sign).
+ * The sign is applied to the unsigned result, so INT64_MIN / 1 does not
+ * negate INT64_MIN in s64 (undefined in C). A divisor the checker could
+ * not see to be non-zero is tested: 0 gives 0, as bpftrace.
  */
 static int emit_sdiv(const struct expr *e, struct emit_ctx *ec, struct strbuf *pre,
 		     struct operand *out)
@@ -194,17 +197,50 @@ static int emit_sdiv(const struct expr *e, struct emit_ctx *ec, struct strbuf *p
 	strbuf_addf(pre, "__s64 rcp_t%u = %s;\n", tb, b.s.buf);
 	snprintf(ua, sizeof(ua), "(rcp_t%u < 0 ? -(__u64)rcp_t%u : (__u64)rcp_t%u)", ta, ta, ta);
 	snprintf(ub, sizeof(ub), "(rcp_t%u < 0 ? -(__u64)rcp_t%u : (__u64)rcp_t%u)", tb, tb, tb);
+	if (!e->nonzero_divisor)
+		strbuf_addf(&out->s, "(rcp_t%u == 0 ? 0 : ", tb);
 	if (e->op == T_SLASH)
-		strbuf_addf(&out->s, "(((rcp_t%u < 0) != (rcp_t%u < 0)) ? -(__s64)(%s / %s) : (__s64)(%s / %s))",
+		strbuf_addf(&out->s, "(((rcp_t%u < 0) != (rcp_t%u < 0)) ? (__s64)-(%s / %s) : (__s64)(%s / %s))",
 			    ta, tb, ua, ub, ua, ub);
 	else
-		strbuf_addf(&out->s, "((rcp_t%u < 0) ? -(__s64)(%s %% %s) : (__s64)(%s %% %s))",
+		strbuf_addf(&out->s, "((rcp_t%u < 0) ? (__s64)-(%s %% %s) : (__s64)(%s %% %s))",
 			    ta, ua, ub, ua, ub);
+	if (!e->nonzero_divisor)
+		strbuf_addch(&out->s, ')');
 	out->ct = "__s64";
 out:
 	operand_release(&a);
 	operand_release(&b);
 	return ret;
+}
+
+/*
+ * Unsigned / and %: a divisor that may be 0 is read once into a
+ * temporary and tested, since x / 0 is undefined in C (clang drops the
+ * code that follows it); 0 gives 0, as bpftrace. A constant one is not.
+ */
+static void emit_udiv(const struct expr *e, struct emit_ctx *ec, struct strbuf *pre,
+		      struct operand *a, struct operand *b, struct operand *out)
+{
+	const char *t = ctype64(e->type.is_signed);
+	unsigned tb;
+
+	out->ct = t;
+	if (e->nonzero_divisor) {
+		strbuf_addch(&out->s, '(');
+		add_as(&out->s, t, a);
+		strbuf_addf(&out->s, " %s ", c_op[e->op]);
+		add_as(&out->s, t, b);
+		strbuf_addch(&out->s, ')');
+		return;
+	}
+	tb = ec->next_tmp++;
+	strbuf_addf(pre, "%s rcp_t%u = ", t, tb);
+	add_as(pre, t, b);
+	strbuf_addstr(pre, ";\n");
+	strbuf_addf(&out->s, "(rcp_t%u ? ", tb);
+	add_as(&out->s, t, a);
+	strbuf_addf(&out->s, " %s rcp_t%u : 0)", c_op[e->op], tb);
 }
 
 static int emit_binary(const struct expr *e, struct emit_ctx *ec, struct strbuf *pre,
@@ -240,6 +276,10 @@ static int emit_binary(const struct expr *e, struct emit_ctx *ec, struct strbuf 
 		add_as(&out->s, t, &b);
 		strbuf_addch(&out->s, ')');
 		out->ct = "int";
+		break;
+	case T_SLASH:
+	case T_PERCENT:
+		emit_udiv(e, ec, pre, &a, &b, out);
 		break;
 	case T_SHL:
 	case T_SHR:

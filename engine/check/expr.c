@@ -228,6 +228,56 @@ static int need_int(const struct expr *k, const char *op, struct diag_list *d)
 	return -EINVAL;
 }
 
+/*
+ * The value of a checked subtree made of integer literals only, as the
+ * generated C computes it (64 bits, wrapping; casts truncate): true and
+ * *v, or false when it is not such a constant (or uses an operator this
+ * does not fold). It tells a constant zero divisor, `x / 0` or
+ * `x % (1 - 1)`, from one known only at run time.
+ */
+static bool const_value(const struct expr *e, uint64_t *v)
+{
+	uint64_t a, b;
+
+	switch (e->kind) {
+	case N_INT:
+		*v = e->ival;
+		return true;
+	case N_CAST:
+		if (!const_value(e->kid[0], &a))
+			return false;
+		if (e->type.size < 8) {
+			unsigned bits = 8 * e->type.size;
+
+			a &= (1ull << bits) - 1;
+			if (e->type.is_signed && (a >> (bits - 1)))
+				a |= ~0ull << bits;
+		}
+		*v = a;
+		return true;
+	case N_UNARY:
+		if (!const_value(e->kid[0], &a))
+			return false;
+		*v = e->op == T_MINUS ? -a : e->op == T_TILDE ? ~a : !a;
+		return true;
+	case N_BINARY:
+		if (!const_value(e->kid[0], &a) || !const_value(e->kid[1], &b))
+			return false;
+		switch (e->op) {
+		case T_PLUS: *v = a + b; return true;
+		case T_MINUS: *v = a - b; return true;
+		case T_STAR: *v = a * b; return true;
+		case T_AMP: *v = a & b; return true;
+		case T_PIPE: *v = a | b; return true;
+		case T_CARET: *v = a ^ b; return true;
+		case T_SHL: *v = a << (b & 63); return true;
+		default: return false;
+		}
+	default:
+		return false;
+	}
+}
+
 static int check_binary(struct expr *e, const struct expr_env *env, struct diag_list *d)
 {
 	struct expr *a = e->kid[0], *b = e->kid[1];
@@ -287,6 +337,19 @@ static int check_binary(struct expr *e, const struct expr_env *env, struct diag_
 	if (need_int(a, op, d) || need_int(b, op, d))
 		return -EINVAL;
 	e->strcmp = false;
+	e->nonzero_divisor = false;
+	if (e->op == T_SLASH || e->op == T_PERCENT) {
+		uint64_t v;
+
+		if (const_value(b, &v) && !v) {
+			expr_err_at(d, &e->src, e->op_off, "%s by zero: the divisor is the constant 0",
+				    e->op == T_SLASH ? "division" : "modulo");
+			diag_hint(d, "divide by a field or a param; a divisor that is 0 when the "
+				  "event comes gives 0, as in bpftrace");
+			return -EINVAL;
+		}
+		e->nonzero_divisor = const_value(b, &v);
+	}
 	switch (e->op) {
 	case T_EQ: case T_NE: case T_LT: case T_LE: case T_GT: case T_GE:
 	case T_ANDAND: case T_OROR:
@@ -660,6 +723,7 @@ static int check_node(struct expr *e, const struct expr_env *env, struct diag_li
 	e->res = RES_NONE;
 	e->checked = false;
 	e->strcmp = false;
+	e->nonzero_divisor = false;
 	e->func = F_NONE;
 	e->chosen = 0;
 	e->from_start = false;
@@ -702,6 +766,14 @@ static int check_node(struct expr *e, const struct expr_env *env, struct diag_li
 			return -EINVAL;
 		if (need_int(k, expr_tok_text[e->op], d))
 			return -EINVAL;
+		/* -9223372036854775809 would wrap to 2^63 - 1 */
+		if (e->op == T_MINUS && k->kind == N_INT && k->ival > (uint64_t)INT64_MAX + 1) {
+			expr_err_at(d, &e->src, e->off, "integer literal -%" PRIu64 " is out of range",
+				    k->ival);
+			diag_hint(d, "the smallest integer is -9223372036854775808 (-2^63): "
+				  "literals are 64-bit");
+			return -EINVAL;
+		}
 		if (e->op == T_BANG)
 			e->type = type_s64;
 		else

@@ -69,6 +69,7 @@ struct expr {
 	enum func_id func;	/* N_CALL: which function */
 	unsigned chosen;	/* first(): the argument this probe evaluates */
 	bool strcmp;		/* N_BINARY ==/!= on strings */
+	bool nonzero_divisor;	/* N_BINARY / and %: the divisor is a constant, not 0 */
 };
 
 /*

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "load/yaml_index.h"
 #include "report/printf.h"
 #include "util/strbuf.h"
 #include "util/text.h"
@@ -422,6 +423,34 @@ static void build_misc(struct plan *p, struct diag_list *d)
 		parse_max_entries(p, r->max_entries, "max_entries", &p->max_entries, d);
 }
 
+/* The cap on attach points: --max-probes, else the recipe's max_probes:, else 512. */
+static void build_max_probes(struct plan *p, const struct plan_opts *opts,
+			     struct diag_list *d)
+{
+	const char *text = p->rf->r->max_probes;
+	struct diag_at at;
+	int64_t v;
+
+	p->max_probes = PROBES_DEFAULT_MAX;
+	if (opts->max_probes) {
+		if (opts->max_probes > PROBES_MAX_MAX)
+			diag_err(d, NULL, "--max-probes %u is over the most a recipe may attach, %u",
+				 opts->max_probes, PROBES_MAX_MAX);
+		p->max_probes = opts->max_probes;
+		return;
+	}
+	if (!text)
+		return;
+	at = at_path(p, "max_probes");
+	if (!parse_uint(text, &v) || v < 1 || v > PROBES_MAX_MAX) {
+		diag_err(d, &at, "max_probes must be an integer from 1 to %u", PROBES_MAX_MAX);
+		diag_hint(d, "the attach points the probes may expand to; without it, %u",
+			  PROBES_DEFAULT_MAX);
+		return;
+	}
+	p->max_probes = (unsigned)v;
+}
+
 /*
  * The type to expand a probe with: the one written, or its fallback
  * (kprobe <-> fentry) where only the fallback attaches here. Where
@@ -443,36 +472,157 @@ static const struct provider *usable_provider(const struct provider *written)
 	return written;
 }
 
-/* Expand specs (the recipe's probes, or its start's) into p->points. */
+/* Past this many, repeated probes are summed up in one last warning. */
+#define DUPLICATE_WARNINGS_MAX 8
+
+/*
+ * The error for going past max_probes, at the spec that went past it:
+ * `n` specs listed (or points expanded) in this list, after `before`
+ * points of the end's probes.
+ */
+static void over_max_probes(const struct plan *p, const struct diag_at *at,
+			    const char *where, bool expanded, size_t n, size_t before,
+			    struct diag_list *d)
+{
+	char with[64] = "";
+
+	if (before)
+		snprintf(with, sizeof(with), " (and the probes %zu)", before);
+	diag_err(d, at, "%s %s %zu %s%s, more than the limit of %u attach points (max_probes)",
+		 where, expanded ? "expand to" : "lists", n,
+		 expanded ? "attach points" : "probes", with, p->max_probes);
+	diag_hint(d, "%s, or raise the limit with max_probes: N in the recipe (at most %u)",
+		  expanded ? "narrow the globs" : "list fewer probes", PROBES_MAX_MAX);
+}
+
+/*
+ * Where each spec of a list is, in one walk of its sequence: a lookup by
+ * path per spec walks the sequence from its start each time, which made
+ * 100,000 probes take a minute.
+ */
+static struct diag_at *spec_locations(const struct plan *p, const char *where, unsigned n)
+{
+	struct diag_at *v = xcalloc(n ? n : 1, sizeof(*v));
+	const struct yaml_node *seq = yaml_index_find(p->rf->index, where);
+	const struct yaml_node *c = seq ? seq->child : NULL;
+
+	for (unsigned i = 0; i < n; i++, c = c ? c->next : NULL) {
+		char path[32];
+
+		if (!c) {
+			snprintf(path, sizeof(path), "%s[%u]", where, i);
+			v[i] = at_path(p, path);
+			continue;
+		}
+		v[i].file = p->rf->path;
+		yaml_index_locate(p->rf->index, c, 0, &v[i].line, &v[i].col);
+	}
+	return v;
+}
+
+/* A spec whose points were all or partly listed already: said once, merged. */
+static void warn_repeated(unsigned spec, char *const *specs, const struct diag_at *ats,
+			  const char *dup_name, unsigned dup_of, size_t ndup, size_t nexp,
+			  struct diag_list *d)
+{
+	if (ndup == nexp && nexp == 1 && dup_of == spec)
+		diag_add(d, DIAG_WARNING, &ats[spec],
+			 "probe '%s' matches %s more than once; it is attached once",
+			 specs[spec], dup_name);
+	else if (ndup == nexp && nexp == 1)
+		diag_add(d, DIAG_WARNING, &ats[spec],
+			 "probe '%s' repeats '%s' (%u:%u); it is attached once",
+			 specs[spec], specs[dup_of], ats[dup_of].line, ats[dup_of].col);
+	else
+		diag_add(d, DIAG_WARNING, &ats[spec],
+			 "%zu of the %zu attach points of '%s' are listed already (%s, by '%s' at %u:%u); each is attached once",
+			 ndup, nexp, specs[spec], dup_name, specs[dup_of], ats[dup_of].line,
+			 ats[dup_of].col);
+	diag_hint(d, "remove the repeated probe, or narrow the glob");
+}
+
+/*
+ * Expand specs (the recipe's probes, or its start's) into p->points. A
+ * point listed twice in one list is kept once, with a warning (the
+ * start's may repeat the end's: those are other programs). The cap on
+ * points is checked before expanding (a list longer than it cannot fit)
+ * and after each spec, so a glob too wide stops there, before any
+ * point's fields are read.
+ */
 static void build_points(struct plan *p, char *const *specs, unsigned nspecs,
 			 const char *where, struct diag_list *d)
 {
-	for (unsigned i = 0; i < nspecs; i++) {
+	struct point_set seen = POINT_SET_INIT;
+	struct diag_at *ats, at;
+	size_t repeats = 0, list_first;
+
+	if (p->npoints > p->max_probes)
+		return;		/* the end's probes went past it: said there */
+	list_first = p->npoints;
+	if (nspecs > p->max_probes - p->npoints) {
+		/* each spec is at least one point: no need to expand any */
 		char path[32];
-		struct diag_at at;
+
+		snprintf(path, sizeof(path), "%s[%zu]", where, p->max_probes - p->npoints);
+		at = at_path(p, path);
+		over_max_probes(p, &at, where, false, nspecs, list_first, d);
+		return;
+	}
+	ats = spec_locations(p, where, nspecs);
+	for (unsigned i = 0; i < nspecs; i++) {
 		const struct provider *written, *prov;
 		const char *target;
+		size_t first = p->npoints, kept = first, ndup = 0;
+		unsigned dup_of = 0;
+		char *dup_name = NULL;
 
-		snprintf(path, sizeof(path), "%s[%u]", where, i);
-		at = at_path(p, path);
-		size_t first = p->npoints;
-
-		written = provider_for_spec(specs[i], &target, &at, d);
+		written = provider_for_spec(specs[i], &target, &ats[i], d);
 		prov = written ? usable_provider(written) : NULL;
-		if (prov && !prov->expand(prov, target, &at, &p->points, &p->npoints, d))
-			for (size_t j = first; j < p->npoints; j++) {
-				struct attach_point *ap = &p->points[j];
+		if (!prov || prov->expand(prov, target, &ats[i], &p->points, &p->npoints, d))
+			continue;
+		for (size_t j = first; j < p->npoints; j++) {
+			struct attach_point *ap = &p->points[j];
+			unsigned tag;
 
-				ap->at = at;
-				ap->written = NULL;
-				if (prov == written)
-					continue;
+			ap->at = ats[i];
+			ap->written = NULL;
+			if (prov != written) {
 				/* A report reads the same whichever type ran. */
 				ap->written = written;
 				free(ap->display);
 				ap->display = xasprintf("%s:%s", written->name, ap->target);
 			}
+			if (point_set_add(&seen, ap, i, &tag)) {
+				if (kept != j)
+					p->points[kept] = *ap;
+				kept++;
+				continue;
+			}
+			if (!ndup++) {
+				dup_name = xstrdup(ap->display);
+				dup_of = tag;
+			}
+			attach_point_release(ap);
+		}
+		if (ndup && ++repeats <= DUPLICATE_WARNINGS_MAX)
+			warn_repeated(i, specs, ats, dup_name, dup_of, ndup, p->npoints - first, d);
+		free(dup_name);
+		p->npoints = kept;
+		if (p->npoints > p->max_probes) {
+			over_max_probes(p, &ats[i], where, true, p->npoints - list_first,
+					list_first, d);
+			break;
+		}
 	}
+	if (repeats > DUPLICATE_WARNINGS_MAX) {
+		at = at_path(p, where);
+		diag_add(d, DIAG_WARNING, &at,
+			 "%zu more probes repeat attach points listed already; each is attached once",
+			 repeats - DUPLICATE_WARNINGS_MAX);
+		diag_hint(d, "remove the repeated probes");
+	}
+	point_set_release(&seen);
+	free(ats);
 }
 
 /* More '(' than ')': what a flow list's comma leaves of "f(x, y)". */
@@ -816,6 +966,45 @@ static int check_point(struct plan_private *pp, size_t i, struct diag_list *d)
 	return err;
 }
 
+/*
+ * Keep of `scratch` what d does not hold yet, then release it. A check
+ * of an expression runs for every attach point and again for every
+ * group, and a warning it gives (a string literal longer than the field
+ * it is compared with) is the same each time: it is said once.
+ */
+static void merge_new(struct diag_list *d, struct diag_list *scratch)
+{
+	for (size_t i = 0; i < scratch->n; i++) {
+		const struct diag *s = &scratch->v[i];
+		struct diag_at at = { s->file, s->line, s->col };
+		bool seen = false;
+
+		for (size_t j = 0; s->sev != DIAG_ERROR && j < d->n && !seen; j++) {
+			const struct diag *o = &d->v[j];
+
+			seen = o->sev == s->sev && o->line == s->line && o->col == s->col &&
+			       !strcmp(o->msg, s->msg) &&
+			       (o->file == s->file || (o->file && s->file && !strcmp(o->file, s->file)));
+		}
+		if (seen)
+			continue;
+		diag_add(d, s->sev, &at, "%s", s->msg);
+		if (s->hint)
+			diag_hint(d, "%s", s->hint);
+	}
+	diag_list_release(scratch);
+}
+
+/* check_point, saying each of its diagnostics once over all points. */
+static int check_point_once(struct plan_private *pp, size_t i, struct diag_list *d)
+{
+	struct diag_list scratch = DIAG_LIST_INIT;
+	int err = check_point(pp, i, &scratch);
+
+	merge_new(d, &scratch);
+	return err;
+}
+
 static void group_points(struct plan_private *pp)
 {
 	struct plan *p = &pp->pub;
@@ -1076,6 +1265,7 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 			      sizeof(*pp->origins));
 
 	build_misc(p, d);
+	build_max_probes(p, opts, d);
 	build_params(p, opts, d);
 	build_aggregate(p, d);
 	build_points(p, r->probes, r->probes_count, "probes", d);
@@ -1124,12 +1314,12 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 	 */
 	if (p->pair) {
 		for (size_t i = p->pair->first_point; i < p->npoints; i++)
-			if (check_point(pp, i, d))
+			if (check_point_once(pp, i, d))
 				break;
 		end_named_types(pp);
 	}
 	for (size_t i = 0; i < (p->pair ? p->pair->first_point : p->npoints); i++)
-		if (diag_errors(d) > errors_before || check_point(pp, i, d))
+		if (diag_errors(d) > errors_before || check_point_once(pp, i, d))
 			break;
 	if (diag_errors(d) > errors_before) {
 		plan_free(p);
@@ -1141,11 +1331,16 @@ int plan_build(const struct recipe_file *rf, const struct plan_opts *opts,
 		return -EINVAL;
 	}
 	group_points(pp);
-	for (unsigned g = 0; g < p->ngroups; g++)
-		if (build_group(pp, g, d)) {
+	for (unsigned g = 0; g < p->ngroups; g++) {
+		struct diag_list scratch = DIAG_LIST_INIT;
+		int err = build_group(pp, g, &scratch);
+
+		merge_new(d, &scratch);
+		if (err) {
 			plan_free(p);
 			return -EINVAL;
 		}
+	}
 	p->uses_stacks = keeps_stacks(p->keys, p->nkeys) ||
 			 (p->pair && keeps_stacks(p->pair->saved, p->pair->nsaved));
 	if (layout_key(p, d) || (p->pair && layout_pair(p, d))) {

@@ -34,6 +34,11 @@ struct plan_opts {
 	unsigned nparams;
 	pid_t pid;			/* 0: any process */
 	const char *comm;		/* NULL: any command */
+	/*
+	 * Most attach points after expansion, for a command-line option;
+	 * 0: the recipe's max_probes, else PROBES_DEFAULT_MAX.
+	 */
+	unsigned max_probes;
 };
 
 enum plan_key_kind { KEY_INT, KEY_UINT, KEY_STR, KEY_PROBE };
@@ -141,6 +146,7 @@ struct plan {
 	int64_t lmin, lmax, lstep;	/* lhist */
 	char *map_name;			/* "@" or "@bytes" */
 	unsigned max_entries;
+	unsigned max_probes;		/* attach points allowed after expansion */
 
 	struct expr *filter;		/* NULL: none */
 	struct expr *value;		/* NULL for count */

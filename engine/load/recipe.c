@@ -538,7 +538,20 @@ int recipe_load_file(const char *path, struct recipe_file **out,
 		return ret;
 	}
 	if (strlen(text) != len) {
+		/* where the first one is, counting characters as libyaml does */
+		const unsigned char *t = text, *nul = t + strlen(text);
+
+		at.line = at.col = 1;
+		for (; t < nul; t++) {
+			if (*t == '\n') {
+				at.line++;
+				at.col = 1;
+			} else if ((*t & 0xc0) != 0x80) {
+				at.col++;
+			}
+		}
 		diag_err(d, &at, "not a text file (contains NUL bytes)");
+		diag_hint(d, "a recipe is UTF-8 YAML text; the first NUL byte is here");
 		free(text);
 		return -EINVAL;
 	}

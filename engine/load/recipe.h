@@ -145,6 +145,7 @@ struct recipe {
 	struct recipe_param *params;		/* optional */
 	unsigned params_count;
 	char *max_entries;	/* optional integer scalar, default in plan */
+	char *max_probes;	/* optional integer scalar: attach points allowed, default in plan */
 	struct recipe_start *start;	/* optional: the probes below are then the end */
 	char **match;		/* optional with start: the end's match (default: start's text) */
 	unsigned match_count;

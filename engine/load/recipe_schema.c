@@ -143,6 +143,7 @@ static const cyaml_schema_field_t recipe_fields[] = {
 	CYAML_FIELD_SEQUENCE("params", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct recipe, params, &param_entry, 0, 16),
 	STR_OPT("max_entries", struct recipe, max_entries),
+	STR_OPT("max_probes", struct recipe, max_probes),
 	CYAML_FIELD_MAPPING_PTR("start", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct recipe, start, start_fields),
 	CYAML_FIELD_SEQUENCE("match", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,

@@ -4,8 +4,11 @@
  */
 #include "probes/provider.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "util/strbuf.h"
 
@@ -115,4 +118,80 @@ int provider_list_names(const struct provider *p, char **names, size_t n, int er
 	}
 	free(names);
 	return err;
+}
+
+/* FNV-1a over the provider's name and the target. */
+static uint64_t point_hash(const struct provider *p, const char *target)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const char *s = p->name; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	h = (h ^ ':') * 1099511628211ull;
+	for (const char *s = target; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static struct point_set_slot *point_slot(struct point_set_slot *slots, size_t cap,
+					 const struct provider *p, const char *target)
+{
+	size_t i = (size_t)point_hash(p, target) & (cap - 1);
+
+	while (slots[i].target &&
+	       (slots[i].provider != p || strcmp(slots[i].target, target)))
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+bool point_set_add(struct point_set *s, const struct attach_point *ap, unsigned tag,
+		   unsigned *tag_out)
+{
+	struct point_set_slot *slot;
+
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct point_set_slot *slots = xcalloc(cap, sizeof(*slots));
+
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slots[i].target)
+				*point_slot(slots, cap, s->slots[i].provider,
+					    s->slots[i].target) = s->slots[i];
+		free(s->slots);
+		s->slots = slots;
+		s->cap = cap;
+	}
+	slot = point_slot(s->slots, s->cap, ap->provider, ap->target);
+	if (slot->target) {
+		*tag_out = slot->tag;
+		return false;
+	}
+	*slot = (struct point_set_slot){ ap->provider, ap->target, tag };
+	s->n++;
+	return true;
+}
+
+void point_set_release(struct point_set *s)
+{
+	free(s->slots);
+	*s = (struct point_set)POINT_SET_INIT;
+}
+
+bool provider_more_fds(int err)
+{
+	struct rlimit rl;
+
+	if (err != -EMFILE || getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return false;
+	rl.rlim_cur = rl.rlim_max;
+	return setrlimit(RLIMIT_NOFILE, &rl) == 0;
+}
+
+void provider_fd_headroom(int fd)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)fd + 1 >= rl.rlim_cur)
+		provider_more_fds(-EMFILE);
 }

@@ -168,4 +168,50 @@ extern const struct provider *const providers[];
 
 void attach_point_release(struct attach_point *ap);
 
+/*
+ * After an attach failed with -EMFILE: raise the soft limit on open
+ * files to the hard one (each tracepoint point holds a perf event and a
+ * link, so 512 points need more than the usual soft 1024). True when it
+ * was raised, and the attach is worth trying again.
+ */
+bool provider_more_fds(int err);
+/* The same before the next open, when fd is the last the soft limit allows. */
+void provider_fd_headroom(int fd);
+
+/*
+ * Attach points a recipe may have after expansion (its probes and its
+ * start's together): bpftrace's default cap (BPFTRACE_MAX_PROBES), and
+ * the most a recipe's `max_probes:` may raise it to. Checked right after
+ * each probe spec is expanded, before any point's fields or programs.
+ */
+#define PROBES_DEFAULT_MAX 512u
+#define PROBES_MAX_MAX (1u << 20)
+
+/*
+ * A set of attach points by identity (provider and target), to merge a
+ * point listed twice: the same tracepoint cannot take one program twice
+ * (the kernel answers EEXIST), and any other type would count its
+ * events twice. Each entry keeps a caller's number (the spec it came
+ * from).
+ */
+struct point_set {
+	struct point_set_slot {
+		const struct provider *provider;
+		const char *target;	/* borrowed from the point */
+		unsigned tag;
+	} *slots;
+	size_t n, cap;		/* cap: a power of two, or 0 */
+};
+
+#define POINT_SET_INIT { NULL, 0, 0 }
+
+/*
+ * Add ap (tagged `tag`) unless a point of the same provider and target
+ * is in the set: then return false and set *tag_out to that one's tag.
+ * The set borrows ap->target: keep the point alive while the set is.
+ */
+bool point_set_add(struct point_set *s, const struct attach_point *ap, unsigned tag,
+		   unsigned *tag_out);
+void point_set_release(struct point_set *s);
+
 #endif

@@ -131,6 +131,8 @@ int tracefs_root(const char **root, struct diag_list *d)
 	return err;
 }
 
+static bool valid_component(const char *s);
+
 static bool has_glob(const char *s)
 {
 	return strpbrk(s, "*?[\\") != NULL;
@@ -168,6 +170,25 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * Whether a BPF program can attach to an event: it has an id (perf opens
+ * it by that) and it is a tracepoint. The ftrace subsystem's events
+ * (ftrace:function, ftrace:print, ftrace:bprint...) describe the ftrace
+ * ring buffer's own records: most have no id, and the kernel attaches
+ * BPF only to events flagged as tracepoints (perf_event_set_bpf_prog:
+ * EINVAL), which none of them is. tracefs's available_events leaves them
+ * out for the same reason, and so does bpftrace, which lists from it.
+ */
+static bool event_attachable(int dirfd, const char *sys, const char *rel)
+{
+	char path[NAME_MAX * 2 + 8];
+	struct stat st;
+
+	return strcmp(sys, "ftrace") &&
+	       (size_t)snprintf(path, sizeof(path), "%s/id", rel) < sizeof(path) &&
+	       fstatat(dirfd, path, &st, 0) == 0 && S_ISREG(st.st_mode);
+}
+
 /* Add the events of one subsystem directory that match pat. */
 static int glob_sys(int eventsfd, const char *sys, const char *pat,
 		    struct name_list *l)
@@ -177,13 +198,11 @@ static int glob_sys(int eventsfd, const char *sys, const char *pat,
 	int fd;
 
 	if (!has_glob(pat)) {
-		struct stat st;
 		char path[NAME_MAX * 2 + 2];
 
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", sys, pat) <
 			    sizeof(path) &&
-		    !strchr(pat, '/') && *pat &&
-		    fstatat(eventsfd, path, &st, 0) == 0 && S_ISDIR(st.st_mode))
+		    !strchr(pat, '/') && *pat && event_attachable(eventsfd, sys, path))
 			name_list_add(l, sys, pat);
 		return 0;
 	}
@@ -198,7 +217,8 @@ static int glob_sys(int eventsfd, const char *sys, const char *pat,
 		return err;
 	}
 	while ((de = readdir(dir)))
-		if (!fnmatch(pat, de->d_name, 0) && entry_is_dir(fd, de))
+		if (!fnmatch(pat, de->d_name, 0) && entry_is_dir(fd, de) &&
+		    event_attachable(fd, sys, de->d_name))
 			name_list_add(l, sys, de->d_name);
 	closedir(dir);
 	return 0;
@@ -256,6 +276,18 @@ int tracefs_glob(const char *pattern, char ***names, size_t *n)
 	*names = l.v;
 	*n = l.n;
 	return 0;
+}
+
+bool tracefs_event_listed(const char *sys, const char *name)
+{
+	const char *root;
+	char path[PATH_MAX];
+	struct stat st;
+
+	return valid_component(sys) && valid_component(name) && !find_root(&root) &&
+	       (size_t)snprintf(path, sizeof(path), "%s/events/%s/%s", root, sys, name) <
+		       sizeof(path) &&
+	       stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* The whole file in one malloc'd, NUL-terminated buffer. */

@@ -15,6 +15,7 @@
 #ifndef RECIPE_PROBES_TRACEFS_H
 #define RECIPE_PROBES_TRACEFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -33,11 +34,18 @@ const char *tracefs_root_peek(void);
 
 /*
  * Expand a "sys:name" pattern (fnmatch(3) globs allowed in both parts)
- * to the sorted list of existing tracepoints, each "sys:name" (owned by
+ * to the sorted list of existing tracepoints that BPF can attach to
+ * (with an id, and not ftrace's own events, ftrace:*), each "sys:name" (owned by
  * the caller: free each, then the array). Returns 0 (possibly with *n ==
  * 0) or -errno.
  */
 int tracefs_glob(const char *pattern, char ***names, size_t *n);
+
+/*
+ * Whether events/<sys>/<name>/ exists at all: with no match from
+ * tracefs_glob, an event BPF cannot attach to (ftrace:bprint).
+ */
+bool tracefs_event_listed(const char *sys, const char *name);
 
 /* One tracepoint's record layout, parsed from events/<sys>/<name>/format. */
 struct tp_format {

@@ -190,7 +190,7 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 	__s64 rcp_t0 = rcp_latency;
 	__s64 rcp_t1 = 1000LL;
 #line 17 "tests/golden/connect-latency-pair.yaml"
-	if (!((((rcp_t0 < 0) != (rcp_t1 < 0)) ? -(__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1)) : (__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1))) >= (__s64)rcp_cfg.p0))
+	if (!((((rcp_t0 < 0) != (rcp_t1 < 0)) ? (__s64)-((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1)) : (__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1))) >= (__s64)rcp_cfg.p0))
 		return 0;
 #line 394 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	__builtin_memset(&rcp_key, 0, sizeof(rcp_key));
@@ -204,7 +204,7 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 	__s64 rcp_t2 = rcp_latency;
 	__s64 rcp_t3 = 1000LL;
 #line 19 "tests/golden/connect-latency-pair.yaml"
-	__s64 rcp_value = (((rcp_t2 < 0) != (rcp_t3 < 0)) ? -(__s64)((rcp_t2 < 0 ? -(__u64)rcp_t2 : (__u64)rcp_t2) / (rcp_t3 < 0 ? -(__u64)rcp_t3 : (__u64)rcp_t3)) : (__s64)((rcp_t2 < 0 ? -(__u64)rcp_t2 : (__u64)rcp_t2) / (rcp_t3 < 0 ? -(__u64)rcp_t3 : (__u64)rcp_t3)));
+	__s64 rcp_value = (((rcp_t2 < 0) != (rcp_t3 < 0)) ? (__s64)-((rcp_t2 < 0 ? -(__u64)rcp_t2 : (__u64)rcp_t2) / (rcp_t3 < 0 ? -(__u64)rcp_t3 : (__u64)rcp_t3)) : (__s64)((rcp_t2 < 0 ? -(__u64)rcp_t2 : (__u64)rcp_t2) / (rcp_t3 < 0 ? -(__u64)rcp_t3 : (__u64)rcp_t3)));
 #line 407 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_log2_slot(rcp_value);
 	{

@@ -455,21 +455,66 @@ static void test_emit_refuses_bad_names(void **state)
 static void test_signed_division(void **state)
 {
 	(void)state;
-	/* unsigned division is plain C */
-	assert_emit("args.sector / args.bytes", &rq_issue, "|(ctx->sector / (__u64)ctx->bytes)");
+	/* unsigned division by a constant is plain C */
+	assert_emit("args.sector / (u64)512", &rq_issue, "|(ctx->sector / (__u64)512LL)");
 	/* signed division goes through temporaries and unsigned magnitudes */
 	char *s = emit("args.ret / 2", &exit_read, EXPR_USE_VALUE);
 	assert_string_equal(s,
 		"__s64 rcp_t0 = ctx->ret;\n"
 		"__s64 rcp_t1 = 2LL;\n"
 		"|(((rcp_t0 < 0) != (rcp_t1 < 0)) ? "
-		"-(__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1)) : "
+		"(__s64)-((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1)) : "
 		"(__s64)((rcp_t0 < 0 ? -(__u64)rcp_t0 : (__u64)rcp_t0) / (rcp_t1 < 0 ? -(__u64)rcp_t1 : (__u64)rcp_t1)))");
 	free(s);
 	s = emit("args.ret % 3", &exit_read, EXPR_USE_VALUE);
-	assert_non_null(strstr(s, "((rcp_t0 < 0) ? -(__s64)("));
+	assert_non_null(strstr(s, "((rcp_t0 < 0) ? (__s64)-("));
 	assert_non_null(strstr(s, " % "));
+	/* the sign is put on the unsigned result: no s64 negation to overflow */
+	assert_null(strstr(s, "-(__s64)"));
 	free(s);
+}
+
+/*
+ * Issue 11 item 6: `x / 0` was undefined in the C, and clang dropped
+ * the update after it (the sum read 0). A constant zero divisor is an
+ * error at the operator; one known only at run time gives 0, as in
+ * bpftrace: the divisor is read once and tested.
+ */
+static void test_division_by_zero(void **state)
+{
+	char *s;
+
+	(void)state;
+	assert_error("args.ret / 0 + 5", &exit_read, EXPR_USE_VALUE,
+		     "division by zero: the divisor is the constant 0", 9, "gives 0");
+	assert_error("args.ret % 0", &exit_read, EXPR_USE_VALUE,
+		     "modulo by zero: the divisor is the constant 0", 9, NULL);
+	assert_error("args.sector / (1 - 1)", &rq_issue, EXPR_USE_VALUE,
+		     "division by zero", 12, NULL);
+	assert_error("args.sector % (u8)256", &rq_issue, EXPR_USE_VALUE,
+		     "modulo by zero", 12, NULL);
+	assert_error("1 + args.sector / (2 * 0x0)", &rq_issue, EXPR_USE_FILTER,
+		     "division by zero", 16, NULL);
+	assert_error("args.ret / -0", &exit_read, EXPR_USE_VALUE, "division by zero", 9, NULL);
+
+	/* unsigned, by a field: 0 when it is 0 */
+	assert_emit("args.sector / args.bytes", &rq_issue,
+		    "__u64 rcp_t0 = (__u64)ctx->bytes;\n|(rcp_t0 ? ctx->sector / rcp_t0 : 0)");
+	assert_emit("args.sector % min_bytes", &rq_issue,
+		    "__u64 rcp_t0 = rcp_cfg.p_min_bytes;\n|(rcp_t0 ? ctx->sector % rcp_t0 : 0)");
+	/* signed, by a param: the same test around the signed division */
+	s = emit("args.ret / delta", &exit_read, EXPR_USE_VALUE);
+	assert_non_null(strstr(s, "__s64 rcp_t1 = rcp_cfg.p_delta;\n"));
+	assert_non_null(strstr(s, "|(rcp_t1 == 0 ? 0 : (((rcp_t0 < 0) != (rcp_t1 < 0)) ? "));
+	free(s);
+	s = emit("args.ret % delta", &exit_read, EXPR_USE_VALUE);
+	assert_non_null(strstr(s, "|(rcp_t1 == 0 ? 0 : ((rcp_t0 < 0) ? "));
+	free(s);
+	/* a divisor that is a non-zero constant needs no test */
+	s = emit("args.ret / (2 - 1)", &exit_read, EXPR_USE_VALUE);
+	assert_null(strstr(s, "== 0 ? 0"));
+	free(s);
+	assert_emit("args.sector / (u8)257", &rq_issue, "|(ctx->sector / (__u64)(__u8)257LL)");
 }
 
 static void test_recheck_and_uses_args(void **state)
@@ -574,6 +619,24 @@ static void test_first(void **state)
 		expr_free(e);
 		diag_list_release(&d);
 	}
+}
+
+/* Issue 11 item 9: -9223372036854775809 wrapped to 2^63 - 1 without a word. */
+static void test_literal_range(void **state)
+{
+	(void)state;
+	assert_error("-9223372036854775809", &exit_read, EXPR_USE_VALUE,
+		     "integer literal -9223372036854775809 is out of range", 0, "-9223372036854775808");
+	assert_error("args.ret + -18446744073709551615", &exit_read, EXPR_USE_VALUE,
+		     "integer literal -18446744073709551615 is out of range", 11, NULL);
+	assert_error("1 - -(0x8000000000000001)", &exit_read, EXPR_USE_VALUE,
+		     "integer literal -9223372036854775809 is out of range", 4, NULL);
+	assert_error("18446744073709551616", &exit_read, EXPR_USE_VALUE,
+		     "integer literal out of range", 0, NULL);
+	/* the ends of the range stay literals */
+	assert_type("-9223372036854775808", &exit_read, EXPR_USE_VALUE, "u64");
+	assert_type("18446744073709551615", &exit_read, EXPR_USE_VALUE, "u64");
+	assert_type("-9223372036854775807", &exit_read, EXPR_USE_VALUE, "s64");
 }
 
 static void test_long_literal_warns(void **state)
@@ -845,6 +908,8 @@ int main(void)
 		cmocka_unit_test(test_literal_store),
 		cmocka_unit_test(test_emit_refuses_bad_names),
 		cmocka_unit_test(test_signed_division),
+		cmocka_unit_test(test_division_by_zero),
+		cmocka_unit_test(test_literal_range),
 		cmocka_unit_test(test_recheck_and_uses_args),
 		cmocka_unit_test(test_conjuncts_and_start_values),
 		cmocka_unit_test(test_first),

@@ -25,6 +25,7 @@
 
 #include "check/plan.h"
 #include "load/recipe.h"
+#include "util/strbuf.h"
 
 static const struct plan_opts no_opts;
 
@@ -844,6 +845,214 @@ static void test_misc_checks(void **state)
 	done(&b);
 }
 
+/* Issue 11 items 3-4: the same point twice is attached once, with a warning. */
+static void test_duplicate_probes_merged(void **state)
+{
+	struct built b;
+	struct plan *p;
+
+	(void)state;
+	NEED_ROOT();
+	build(&b, HEAD
+		"probes:\n"
+		"  - tracepoint:sched:sched_switch\n"		/* 5 */
+		"  - t:sched:sched_switch\n"			/* 6 */
+		"aggregate: {type: count}\n", NULL);
+	assert_int_equal(b.ret, 0);
+	p = b.p;
+	assert_int_equal(p->npoints, 1);
+	assert_string_equal(p->points[0].display, "tracepoint:sched:sched_switch");
+	assert_int_equal(b.d.n, 1);
+	assert_int_equal(b.d.v[0].sev, DIAG_WARNING);
+	assert_int_equal(b.d.v[0].line, 6);
+	assert_int_equal(b.d.v[0].col, 5);
+	assert_non_null(strstr(b.d.v[0].msg, "repeats 'tracepoint:sched:sched_switch' (5:5); it is attached once"));
+	done(&b);
+
+	/* overlapping globs: the glob's points once each, in its order */
+	build(&b, HEAD
+		"probes: ['tracepoint:sched:sched_wakeup*', 'tracepoint:sched:*']\n"
+		"key: [probe]\n"
+		"aggregate: {type: count}\n", NULL);
+	assert_int_equal(b.ret, 0);
+	p = b.p;
+	assert_int_equal(p->npoints, 4);
+	assert_string_equal(p->points[0].target, "sched:sched_wakeup");
+	assert_string_equal(p->points[1].target, "sched:sched_wakeup_new");
+	assert_string_equal(p->points[2].target, "sched:sched_process_exec");
+	assert_string_equal(p->points[3].target, "sched:sched_switch");
+	assert_int_equal(b.d.n, 1);
+	assert_int_equal(b.d.v[0].sev, DIAG_WARNING);
+	assert_int_equal(b.d.v[0].col, 45);
+	assert_non_null(strstr(b.d.v[0].msg, "2 of the 4 attach points of 'tracepoint:sched:*' are listed already"));
+	done(&b);
+
+	/* a start may attach where its end does: those are other programs */
+	p = build_ok(&b, HEAD
+		"probes: [tracepoint:sched:sched_switch]\n"
+		"start: {probes: [tracepoint:sched:sched_switch], match: [cpu]}\n"
+		"aggregate: {type: count}\n", NULL);
+	assert_int_equal(p->npoints, 2);
+	done(&b);
+}
+
+/* Many repeats: a few warnings, then one that counts the rest. */
+static void test_duplicate_probes_many(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct built b;
+
+	(void)state;
+	NEED_ROOT();
+	strbuf_addstr(&sb, HEAD "aggregate: {type: count}\nprobes:\n");
+	for (int i = 0; i < 100; i++)
+		strbuf_addstr(&sb, "  - tracepoint:sched:sched_switch\n");
+	build(&b, strbuf_str(&sb), NULL);
+	assert_int_equal(b.ret, 0);
+	assert_int_equal(b.p->npoints, 1);
+	assert_int_equal(b.d.n, 9);
+	assert_non_null(strstr(b.d.v[8].msg, "91 more probes repeat attach points"));
+	done(&b);
+	strbuf_release(&sb);
+}
+
+/* The cap on attach points: 512 by default, max_probes: N, --max-probes. */
+static void test_max_probes(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct built b;
+	struct plan *p;
+
+	(void)state;
+	NEED_ROOT();
+	/* at the spec that crossed it: 2 + 360 > 300 */
+	build_err(&b, HEAD
+		"max_probes: 300\n"
+		"probes:\n"
+		"  - tracepoint:syscalls:sys_exit_*\n"
+		"  - tracepoint:syscalls:sys_enter_*\n"		/* 7 */
+		"aggregate: {type: count}\n", NULL,
+		7, 5, "probes expand to 362 attach points, more than the limit of 300 attach points (max_probes)",
+		"max_probes: N");
+	done(&b);
+	p = build_ok(&b, HEAD
+		"probes:\n"
+		"  - tracepoint:syscalls:sys_exit_*\n"
+		"  - tracepoint:syscalls:sys_enter_*\n"
+		"aggregate: {type: count}\n", NULL);
+	assert_int_equal(p->npoints, 362);
+	assert_int_equal(p->max_probes, 512);
+	done(&b);
+	p = build_ok(&b, HEAD
+		"probes: [tracepoint:syscalls:sys_exit_*, tracepoint:syscalls:sys_enter_*]\n"
+		"max_probes: 362\n"
+		"aggregate: {type: count}\n", NULL);
+	assert_int_equal(p->npoints, 362);
+	assert_int_equal(p->max_probes, 362);
+	done(&b);
+
+	const struct plan_opts opts = { .max_probes = 3 };
+
+	build_err(&b, HEAD
+		"probes: ['tracepoint:sched:*']\n"		/* 4 */
+		"max_probes: 1000\n"
+		"aggregate: {type: count}\n", &opts,
+		4, 11, "probes expand to 4 attach points, more than the limit of 3", "max_probes");
+	done(&b);
+
+	/* a list longer than the cap fails before anything is expanded */
+	build_err(&b, HEAD
+		"max_probes: 2\n"
+		"probes: [t:nosuch:a, t:nosuch:b, t:nosuch:c, t:nosuch:d]\n"	/* 5 */
+		"aggregate: {type: count}\n", NULL,
+		5, 34, "probes lists 4 probes, more than the limit of 2 attach points", "list fewer");
+	done(&b);
+
+	/* the start's points count too */
+	build_err(&b, HEAD
+		"max_probes: 2\n"
+		"probes: ['tracepoint:sched:sched_switch']\n"
+		"start: {probes: ['tracepoint:sched:sched_wakeup*'], match: [cpu]}\n"	/* 6 */
+		"aggregate: {type: count}\n", NULL,
+		6, 19, "start.probes expand to 2 attach points (and the probes 1), more than the limit of 2", "max_probes");
+	done(&b);
+
+	build_err(&b, HEAD
+		"probes: [tracepoint:sched:sched_switch]\n"
+		"max_probes: 0\n"				/* 5 */
+		"aggregate: {type: count}\n", NULL,
+		5, 13, "max_probes must be an integer from 1 to 1048576", "without it, 512");
+	done(&b);
+
+	/* a long list of one point needs a cap that long, and is merged */
+	strbuf_addstr(&sb, HEAD "aggregate: {type: count}\nmax_probes: 600\nprobes:\n");
+	for (int i = 0; i < 600; i++)
+		strbuf_addstr(&sb, "  - tracepoint:sched:sched_switch\n");
+	build(&b, strbuf_str(&sb), NULL);
+	assert_int_equal(b.ret, 0);
+	assert_int_equal(b.p->npoints, 1);
+	done(&b);
+	strbuf_release(&sb);
+}
+
+/* ftrace's own events are no tracepoints: no glob matches them, a name says why. */
+static void test_ftrace_events_refused(void **state)
+{
+	struct built b;
+	struct plan *p;
+
+	(void)state;
+	NEED_ROOT();
+	build_err(&b, HEAD
+		"probes: [tracepoint:ftrace:bprint]\n"		/* 4 */
+		"aggregate: {type: count}\n", NULL,
+		4, 10, "ftrace:bprint is one of ftrace's own events, which BPF cannot attach to",
+		"available_events");
+	done(&b);
+	/* ftrace:function has an id, and still no program attaches to it */
+	build_err(&b, HEAD
+		"probes: [tracepoint:ftrace:function]\n"	/* 4 */
+		"aggregate: {type: count}\n", NULL,
+		4, 10, "ftrace:function is one of ftrace's own events", "no tracepoints");
+	done(&b);
+	p = build_ok(&b, HEAD
+		"probes: ['tracepoint:*:*']\n"
+		"max_probes: 100000\n"
+		"aggregate: {type: count}\n", NULL);
+	for (size_t i = 0; i < p->npoints; i++)
+		if (!strncmp(p->points[i].target, "ftrace:", 7))
+			fail_msg("tracepoint:*:* matched %s", p->points[i].target);
+	done(&b);
+}
+
+/*
+ * Issue 11 item 9: an expression's warning is said once, not once per
+ * point it is checked on and once more per program group.
+ */
+static void test_warning_once(void **state)
+{
+	struct built b;
+
+	(void)state;
+	NEED_ROOT();
+	build(&b, HEAD
+		"probes: ['tracepoint:syscalls:sys_enter_*chown*']\n"
+		"filter: comm != \"a-command-name-too-long\"\n"	/* 5 */
+		"key: [args.user]\n"
+		"aggregate: {type: count}\n", NULL);
+	assert_int_equal(b.ret, 0);
+	/* four points, two programs (test_wildcard_groups_by_layout): it was said six times */
+	assert_int_equal(b.p->npoints, 4);
+	assert_int_equal(b.p->ngroups, 2);
+	assert_int_equal(b.d.n, 1);
+	assert_int_equal(b.d.v[0].sev, DIAG_WARNING);
+	assert_int_equal(b.d.v[0].line, 5);
+	assert_int_equal(b.d.v[0].col, 17);
+	assert_non_null(strstr(b.d.v[0].msg, "the comparison is always true"));
+	assert_non_null(b.d.v[0].hint);
+	done(&b);
+}
+
 /* Independent mistakes are all reported by one build. */
 static void test_reports_every_mistake(void **state)
 {
@@ -895,6 +1104,11 @@ int main(void)
 		cmocka_unit_test(test_unknown_field_location),
 		cmocka_unit_test(test_misc_checks),
 		cmocka_unit_test(test_reports_every_mistake),
+		cmocka_unit_test(test_duplicate_probes_merged),
+		cmocka_unit_test(test_duplicate_probes_many),
+		cmocka_unit_test(test_max_probes),
+		cmocka_unit_test(test_ftrace_events_refused),
+		cmocka_unit_test(test_warning_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

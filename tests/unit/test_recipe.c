@@ -428,7 +428,7 @@ static void test_bad_fixtures(void **state)
 	static const char *const names[] = {
 		"alias", "duplicate-key", "empty", "empty-origin", "indentation",
 		"key-too-long", "missing-origin-text", "missing-summary",
-		"nested-unknown-key", "not-mapping", "param-missing-default",
+		"nested-unknown-key", "not-mapping", "nul-byte", "param-missing-default",
 		"probes-empty", "probes-not-list", "summary-mapping",
 		"tab-indent", "unclosed-quote", "unknown-key",
 	};
