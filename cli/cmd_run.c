@@ -37,6 +37,7 @@ struct run_opts {
 	unsigned nparams;
 	pid_t pid;
 	const char *comm;
+	unsigned max_probes;	/* 0: the recipe's, else 512 */
 	const char *cmd;
 	const struct report_format *format;
 };
@@ -243,6 +244,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "comm", required_argument, NULL, 'C' },
 		{ "cmd", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "max-probes", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -279,6 +281,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'C':
 			o->comm = optarg;
+			break;
+		case 'M':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 0x7fffffff)
+				return cli_usage_error("run", "--max-probes '%s': expected a count of attach points",
+						       optarg);
+			o->max_probes = (unsigned)v;
 			break;
 		case 'c':
 			o->cmd = optarg;
@@ -514,6 +524,7 @@ int cmd_run(int argc, char **argv)
 	popts = (struct plan_opts){
 		.params = o.params, .nparams = o.nparams,
 		.pid = c.pid > 0 ? c.pid : o.pid, .comm = o.comm,
+		.max_probes = o.max_probes,
 	};
 	if (cli_load_plan(o.recipe, &popts, &rf, &p, &d) ||
 	    format_fits(p, o.format, &d) ||
