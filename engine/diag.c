@@ -28,6 +28,7 @@ static int vadd(struct diag_list *d, enum diag_sev sev, const struct diag_at *at
 	g->col = at ? at->col : 0;
 	g->msg = strbuf_detach(&sb);
 	g->hint = NULL;
+	g->absent = false;
 	return sev == DIAG_ERROR ? -EINVAL : 0;
 }
 
@@ -52,6 +53,31 @@ int diag_err(struct diag_list *d, const struct diag_at *at, const char *fmt, ...
 	ret = vadd(d, DIAG_ERROR, at, fmt, ap);
 	va_end(ap);
 	return ret;
+}
+
+int diag_absent(struct diag_list *d, const struct diag_at *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(d, DIAG_ERROR, at, fmt, ap);
+	va_end(ap);
+	d->v[d->n - 1].absent = true;
+	return -ENODEV;
+}
+
+bool diag_only_absent(const struct diag_list *d, size_t from)
+{
+	size_t errors = 0;
+
+	for (size_t i = from; i < d->n; i++) {
+		if (d->v[i].sev != DIAG_ERROR)
+			continue;
+		if (!d->v[i].absent)
+			return false;
+		errors++;
+	}
+	return errors > 0;
 }
 
 void diag_hint(struct diag_list *d, const char *fmt, ...)
@@ -215,7 +241,7 @@ void diag_print(const struct diag_list *d, FILE *fp)
 		} else {
 			fputs("recipe: ", fp);
 		}
-		fprintf(fp, "%s: %s\n", sev_names[g->sev], g->msg);
+		fprintf(fp, "%s: %s\n", g->absent ? "source absent" : sev_names[g->sev], g->msg);
 		if (g->file && g->line && g->col)
 			print_source(fp, g->file, g->line, g->col);
 		if (g->hint)

@@ -26,6 +26,13 @@ struct diag {
 	unsigned line, col;
 	char *msg;
 	char *hint;		/* what to do: hints separated by DIAG_HINT_SEP; NULL when none */
+	/*
+	 * An error that is not the recipe's fault: the event source it
+	 * names does not exist on this kernel (a driver, a module, a file
+	 * system it lacks). `recipe check` passes such a recipe as
+	 * "source absent here"; running it still fails.
+	 */
+	bool absent;
 };
 
 struct diag_list {
@@ -50,9 +57,14 @@ void diag_hint(struct diag_list *d, const char *fmt, ...)
 /* Shorthands for DIAG_ERROR. */
 int diag_err(struct diag_list *d, const struct diag_at *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A DIAG_ERROR marked absent (see struct diag); returns -ENODEV. */
+int diag_absent(struct diag_list *d, const struct diag_at *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 bool diag_ok(const struct diag_list *d);	/* true when no errors */
 size_t diag_errors(const struct diag_list *d);
+/* True when the errors from index `from` on are all marked absent (and there is one). */
+bool diag_only_absent(const struct diag_list *d, size_t from);
 /*
  * Print every diagnostic as
  *   file:line:col: error: msg

@@ -551,6 +551,20 @@ static char *closest_function(const char *target)
 	return best ? xstrdup(best) : NULL;
 }
 
+/* Whether a function matching glob is in the kernel at all, BTF or not. */
+static bool kfunc_exists(const char *glob)
+{
+	char **names = NULL;
+	size_t n = 0;
+
+	if (kfunc_functions(glob, false, &names, &n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return n > 0;
+}
+
 int kfunc_expand(const struct provider *p, const char *target, bool need_btf,
 		 const struct diag_at *at, struct attach_point **pts, size_t *n,
 		 struct diag_list *d)
@@ -574,6 +588,19 @@ int kfunc_expand(const struct provider *p, const char *target, bool need_btf,
 	if (!count) {
 		char *near = strpbrk(target, "*?[") ? NULL : closest_function(target);
 
+		/*
+		 * Nothing of that name, nor near it: the code is not in this
+		 * kernel (a driver, a module or a file system it lacks:
+		 * nvme_*, scsi_*, xfs_*), which is the machine, not the recipe.
+		 */
+		if (!near && !(need_btf && kfunc_exists(target))) {
+			diag_absent(d, at, "this kernel has no function %s '%s'",
+				    strpbrk(target, "*?[") ? "matching" : "named", target);
+			diag_hint(d, "it comes with the driver, module or file system that defines it; "
+				  "`recipe probes '%s:*'` lists what this kernel has", p->name);
+			free(names);
+			return -ENODEV;
+		}
 		diag_err(d, at, "no traceable kernel function %s '%s'%s",
 			 strpbrk(target, "*?[") ? "matches" : "is named", target,
 			 need_btf ? " with a BTF prototype" : "");

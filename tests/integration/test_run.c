@@ -339,9 +339,43 @@ static void test_check_recipes(void **state)
 	print_message("checked %d shipped recipes\n", good_count);
 }
 
+/*
+ * A recipe for sources this kernel lacks (no SCSI tracepoints, no such
+ * driver's functions): `recipe check` passes it as source absent and
+ * says why at each probe; `recipe run` fails with the same words and
+ * attaches nothing. A misspelt subsystem stays an error.
+ */
+static void test_source_absent(void **state)
+{
+	struct harness_fixture *f = *state;
+	char *recipe, *check[] = { NULL, "check", NULL, NULL }, *run[] = { NULL, "run", NULL, "-d", "1", NULL };
+	const char *err;
+	__u32 baseline;
+
+	HARNESS_REQUIRE_ROOT();
+	check[0] = run[0] = harness_paths.recipe;
+	check[2] = run[2] = recipe = harness_test_recipe("absent-source");
+	baseline = harness_bpf_max_prog_id();
+	HASSERT_EQ(&f->rec, hproc_run(&f->rec, check, HARNESS_RUN_TIMEOUT_MS), 0);
+	HASSERT(&f->rec, strstr(strbuf_str(&f->rec.out), ": source absent here (") != NULL);
+	err = strbuf_str(&f->rec.err);
+	HASSERT(&f->rec, strstr(err, ":7:5: source absent: this kernel has no scsi tracepoints") != NULL);
+	HASSERT(&f->rec, strstr(err, ":8:5: source absent: this kernel has no function matching "
+				     "'rcp_no_such_driver_*'") != NULL);
+	HASSERT(&f->rec, !strstr(err, " error: "));
+	hproc_free(&f->rec);
+
+	HASSERT_EQ(&f->rec, hproc_run(&f->rec, run, HARNESS_RUN_TIMEOUT_MS), 1);
+	HASSERT(&f->rec, strstr(strbuf_str(&f->rec.err), ":7:5: source absent: ") != NULL);
+	HASSERT(&f->rec, !strstr(strbuf_str(&f->rec.err), "Attached "));
+	harness_assert_no_rcp_progs(baseline, "a recipe whose source is absent");
+	free(recipe);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_source_absent, harness_setup, harness_teardown),
 		cmocka_unit_test(test_harness_parsers),
 		cmocka_unit_test_setup_teardown(test_read_size_hist_cmd, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_read_size_hist_pid, harness_setup, harness_teardown),
