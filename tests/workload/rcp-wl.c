@@ -56,7 +56,8 @@ static void usage(void)
 		"       rcp-wl [--wait-stdin] connect COUNT PORT\n"
 		"       rcp-wl [--wait-stdin] open COUNT PATH\n"
 		"       rcp-wl [--wait-stdin] exec COUNT\n"
-		"       rcp-wl [--wait-stdin] sleep COUNT MILLISECONDS\n");
+		"       rcp-wl [--wait-stdin] sleep COUNT MILLISECONDS\n"
+		"       rcp-wl [--wait-stdin] blk-error DIR\n");
 	exit(2);
 }
 
@@ -434,6 +435,116 @@ static int wl_exec(long long count)
 	_exit(0);
 }
 
+/* ---- disk workloads ---- */
+
+#include <linux/loop.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#define BLKERR_TMPFS	"size=64k"
+#define BLKERR_BACKING	(1024 * 1024)
+
+/*
+ * Under comm "rcp-wl-blkerr": a block device whose writes fail, for the
+ * block I/O error recipes. Set-up (as root): mount a 64 KiB tmpfs on
+ * DIR/tmpfs (created), make a sparse 1 MiB file in it, attach it to a
+ * free loop device and open that with O_DIRECT. Then, renamed, write(2)
+ * 4096-byte blocks from offset 0 until one fails: the first 16 fill the
+ * tmpfs, the 17th is one request that the loop driver completes with an
+ * error (-ENOSPC; -EIO on kernels that map every loop error to it), and
+ * the workload stops there, so exactly one block request fails. Then
+ * detach the loop device, unmount, exit_group(0). Exit 1 if no write
+ * fails within the 1 MiB, or on any set-up error.
+ */
+static int wl_blk_error(const char *dir)
+{
+	char mnt[PATH_MAX], file[PATH_MAX], dev[64];
+	struct loop_config cfg;
+	int ctl, loopfd = -1, backfd, fd, n = -1, failed = 0;
+	void *buf;
+	long long off;
+
+	if (snprintf(mnt, sizeof(mnt), "%s/tmpfs", dir) >= (int)sizeof(mnt) ||
+	    snprintf(file, sizeof(file), "%s/backing", mnt) >= (int)sizeof(file)) {
+		fprintf(stderr, "rcp-wl: DIR too long\n");
+		exit(2);
+	}
+	if (posix_memalign(&buf, DIO_ALIGN, DIO_ALIGN))
+		die("posix_memalign");
+	memset(buf, 0xa5, DIO_ALIGN);
+	if (mkdir(mnt, 0700) && errno != EEXIST)
+		die(mnt);
+	if (mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, BLKERR_TMPFS))
+		die("mount tmpfs");
+	backfd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (backfd < 0 || ftruncate(backfd, BLKERR_BACKING))
+		goto fail;
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		goto fail;
+	/* another task may take the free device first: try again */
+	for (int tries = 0; tries < 10 && loopfd < 0; tries++) {
+		n = ioctl(ctl, LOOP_CTL_GET_FREE);
+		if (n < 0)
+			break;
+		snprintf(dev, sizeof(dev), "/dev/loop%d", n);
+		loopfd = open(dev, O_RDWR | O_CLOEXEC);
+		if (loopfd < 0)
+			continue;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.fd = (unsigned)backfd;
+		if (ioctl(loopfd, LOOP_CONFIGURE, &cfg) == 0)
+			break;
+		if (errno == EINVAL && ioctl(loopfd, LOOP_SET_FD, backfd) == 0)
+			break;
+		close(loopfd);
+		loopfd = -1;
+	}
+	close(ctl);
+	if (loopfd < 0)
+		goto fail;
+	fd = open(dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		goto fail_loop;
+	handshake();
+	rename_self("rcp-wl-blkerr");
+	for (off = 0; off < BLKERR_BACKING; off += DIO_ALIGN) {
+		if (pwrite(fd, buf, DIO_ALIGN, off) < 0) {
+			if (errno == EINTR) {
+				off -= DIO_ALIGN;
+				continue;
+			}
+			failed = 1;
+			break;
+		}
+	}
+	close(fd);
+	ioctl(loopfd, LOOP_CLR_FD, 0);
+	close(loopfd);
+	close(backfd);
+	umount2(mnt, MNT_DETACH);
+	rmdir(mnt);
+	if (!failed) {
+		fprintf(stderr, "rcp-wl: no write to %s failed\n", dev);
+		exit(1);
+	}
+	_exit(0);
+fail_loop:
+	ioctl(loopfd, LOOP_CLR_FD, 0);
+	close(loopfd);
+fail:
+	{
+		int e = errno;
+
+		umount2(mnt, MNT_DETACH);
+		rmdir(mnt);
+		errno = e;
+	}
+	die("blk-error set-up");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -475,6 +586,8 @@ int main(int argc, char **argv)
 				parse_count("MILLISECONDS", argv[1], 3600000));
 	if (!strcmp(cmd, "ucall") && argc == 1)
 		return wl_ucall(parse_count("COUNT", argv[0], LONG_MAX));
+	if (!strcmp(cmd, "blk-error") && argc == 1)
+		return wl_blk_error(argv[0]);
 	usage();
 	return 2;
 }
