@@ -57,7 +57,10 @@ static void usage(void)
 		"       rcp-wl [--wait-stdin] open COUNT PATH\n"
 		"       rcp-wl [--wait-stdin] exec COUNT\n"
 		"       rcp-wl [--wait-stdin] sleep COUNT MILLISECONDS\n"
-		"       rcp-wl [--wait-stdin] blk-error DIR\n");
+		"       rcp-wl [--wait-stdin] blk-error DIR\n"
+		"       rcp-wl [--wait-stdin] refuse COUNT PORT\n"
+		"       rcp-wl [--wait-stdin] tcp COUNT SIZE PORT\n"
+		"       rcp-wl [--wait-stdin] udp COUNT SIZE PORT\n");
 	exit(2);
 }
 
@@ -543,6 +546,123 @@ fail:
 	}
 	die("blk-error set-up");
 	return 1;
+/* ---- net workloads ---- */
+
+static struct sockaddr_in loopback(long long port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+/*
+ * Under comm "rcp-wl-refuse": COUNT TCP connect(2)s to 127.0.0.1:PORT,
+ * where nothing listens, each failing with ECONNREFUSED (111), each on
+ * a socket made before it and closed after, then exit_group(0). So
+ * sys_exit_connect sees exactly COUNT returns of -111.
+ */
+static int wl_refuse(long long count, long long port)
+{
+	struct sockaddr_in addr = loopback(port);
+	long long unexpected = 0;
+
+	handshake();
+	rename_self("rcp-wl-refuse");
+	for (long long i = 0; i < count; i++) {
+		int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (c < 0)
+			die("socket");
+		if (connect(c, (struct sockaddr *)&addr, sizeof(addr)) == 0 ||
+		    errno != ECONNREFUSED)
+			unexpected++;
+		close(c);
+	}
+	if (unexpected) {
+		fprintf(stderr, "rcp-wl: %lld connects were not refused\n", unexpected);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/*
+ * Under comm "rcp-wl-tcp": one loopback TCP connection to 127.0.0.1:PORT
+ * (listener, connect and accept made before the rename), then COUNT
+ * times: send(2) of SIZE bytes on the client, recv(2) of SIZE bytes
+ * with MSG_WAITALL on the accepted socket (one call returning SIZE);
+ * then both closed and exit_group(0). So tcp_sendmsg sees COUNT sends
+ * of SIZE, tcp_recvmsg COUNT receives returning SIZE, under this comm.
+ * SIZE is at most 65536, which a loopback socket's buffers take at once.
+ */
+static int wl_tcp(long long count, long long size, long long port)
+{
+	struct sockaddr_in addr = loopback(port);
+	int one = 1, lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c, a;
+	char *buf = malloc(size ? size : 1);
+
+	if (!buf)
+		die("malloc");
+	memset(buf, 'x', size);
+	if (lfd < 0)
+		die("socket");
+	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 1))
+		die("listen on 127.0.0.1:PORT");
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&addr, sizeof(addr)))
+		die("connect");
+	a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (a < 0)
+		die("accept");
+	handshake();
+	rename_self("rcp-wl-tcp");
+	for (long long i = 0; i < count; i++) {
+		if (send(c, buf, size, 0) != size)
+			die("send");
+		if (recv(a, buf, size, MSG_WAITALL) != size)
+			die("recv");
+	}
+	close(a);
+	close(c);
+	_exit(0);
+}
+
+/*
+ * Under comm "rcp-wl-udp": two UDP sockets on the loopback, the receiver
+ * bound to 127.0.0.1:PORT and the sender connected to it (made before
+ * the rename), then COUNT times: send(2) of one SIZE-byte datagram and
+ * recv(2) of it (returning SIZE); then exit_group(0). So udp_sendmsg
+ * sees COUNT sends of SIZE, udp_recvmsg COUNT receives of SIZE, and lo
+ * COUNT packets of SIZE + 28 bytes (IP and UDP headers) each way:
+ * net_dev_xmit sees SIZE + 42 (with the 14-byte Ethernet header),
+ * netif_receive_skb SIZE + 28 (the header already pulled).
+ */
+static int wl_udp(long long count, long long size, long long port)
+{
+	struct sockaddr_in addr = loopback(port);
+	int r = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char *buf = malloc(size ? size : 1);
+
+	if (!buf)
+		die("malloc");
+	memset(buf, 'u', size);
+	if (r < 0 || s < 0)
+		die("socket");
+	if (bind(r, (struct sockaddr *)&addr, sizeof(addr)))
+		die("bind 127.0.0.1:PORT");
+	if (connect(s, (struct sockaddr *)&addr, sizeof(addr)))
+		die("connect");
+	handshake();
+	rename_self("rcp-wl-udp");
+	for (long long i = 0; i < count; i++) {
+		if (send(s, buf, size, 0) != size)
+			die("send");
+		if (recv(r, buf, size, 0) != size)
+			die("recv");
+	}
+	_exit(0);
 }
 
 int main(int argc, char **argv)
@@ -588,6 +708,17 @@ int main(int argc, char **argv)
 		return wl_ucall(parse_count("COUNT", argv[0], LONG_MAX));
 	if (!strcmp(cmd, "blk-error") && argc == 1)
 		return wl_blk_error(argv[0]);
+	if (!strcmp(cmd, "refuse") && argc == 2)
+		return wl_refuse(parse_count("COUNT", argv[0], 100000),
+				 parse_count("PORT", argv[1], 65535));
+	if (!strcmp(cmd, "tcp") && argc == 3)
+		return wl_tcp(parse_count("COUNT", argv[0], LLONG_MAX),
+			      parse_count("SIZE", argv[1], 65536),
+			      parse_count("PORT", argv[2], 65535));
+	if (!strcmp(cmd, "udp") && argc == 3)
+		return wl_udp(parse_count("COUNT", argv[0], LLONG_MAX),
+			      parse_count("SIZE", argv[1], 65507),
+			      parse_count("PORT", argv[2], 65535));
 	usage();
 	return 2;
 }
