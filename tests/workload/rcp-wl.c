@@ -30,6 +30,8 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
 #include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -60,7 +62,8 @@ static void usage(void)
 		"       rcp-wl [--wait-stdin] blk-error DIR\n"
 		"       rcp-wl [--wait-stdin] refuse COUNT PORT\n"
 		"       rcp-wl [--wait-stdin] tcp COUNT SIZE PORT\n"
-		"       rcp-wl [--wait-stdin] udp COUNT SIZE PORT\n");
+		"       rcp-wl [--wait-stdin] udp COUNT SIZE PORT\n"
+		"       rcp-wl [--wait-stdin] pingq COUNT\n");
 	exit(2);
 }
 
@@ -665,6 +668,51 @@ static int wl_udp(long long count, long long size, long long port)
 	_exit(0);
 }
 
+/*
+ * Under comm "rcp-wl-pingq": in a network namespace of its own (lo up,
+ * net.ipv4.ping_group_range "0 0" there, so its ICMP datagram socket
+ * works), an ICMP echo ("ping") socket connected to 127.0.0.1 with the
+ * smallest receive buffer (all made before the rename; needs
+ * CAP_SYS_ADMIN), then COUNT send(2)s of an echo request with 56 bytes
+ * of data, reading no reply, then exit_group(0). The loopback answers
+ * each in the sender's context: the first few replies fill the
+ * socket's receive queue, every later one is dropped there, so
+ * sock:sock_rcvqueue_full fires COUNT minus those few times.
+ */
+static int wl_pingq(long long count)
+{
+	struct sockaddr_in addr = loopback(0);
+	struct ifreq ifr = { .ifr_name = "lo" };
+	unsigned char echo[64] = { 8 };	/* type 8, code 0: the kernel sets id and checksum */
+	int one = 1, ctl, fd, range;
+
+	if (unshare(CLONE_NEWNET))
+		die("unshare(CLONE_NEWNET)");
+	ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ctl < 0 || ioctl(ctl, SIOCGIFFLAGS, &ifr))
+		die("SIOCGIFFLAGS lo");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(ctl, SIOCSIFFLAGS, &ifr))
+		die("SIOCSIFFLAGS lo up");
+	close(ctl);
+	range = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	if (range < 0 || write(range, "0 0\n", 4) != 4)
+		die("ping_group_range");
+	close(range);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (fd < 0)
+		die("socket IPPROTO_ICMP");
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one)) ||
+	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+		die("ping socket to 127.0.0.1");
+	handshake();
+	rename_self("rcp-wl-pingq");
+	for (long long i = 0; i < count; i++)
+		if (send(fd, echo, sizeof(echo), 0) != (ssize_t)sizeof(echo))
+			die("send");
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -719,6 +767,8 @@ int main(int argc, char **argv)
 		return wl_udp(parse_count("COUNT", argv[0], LLONG_MAX),
 			      parse_count("SIZE", argv[1], 65507),
 			      parse_count("PORT", argv[2], 65535));
+	if (!strcmp(cmd, "pingq") && argc == 1)
+		return wl_pingq(parse_count("COUNT", argv[0], LLONG_MAX));
 	usage();
 	return 2;
 }
