@@ -27,6 +27,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -63,7 +65,8 @@ static void usage(void)
 		"       rcp-wl [--wait-stdin] refuse COUNT PORT\n"
 		"       rcp-wl [--wait-stdin] tcp COUNT SIZE PORT\n"
 		"       rcp-wl [--wait-stdin] udp COUNT SIZE PORT\n"
-		"       rcp-wl [--wait-stdin] pingq COUNT\n");
+		"       rcp-wl [--wait-stdin] pingq COUNT\n"
+		"       rcp-wl [--wait-stdin] synretry COUNT PORT\n");
 	exit(2);
 }
 
@@ -713,6 +716,79 @@ static int wl_pingq(long long count)
 	_exit(0);
 }
 
+/*
+ * Under comm "rcp-wl-synrt": a listener on 127.0.0.1:PORT with a
+ * backlog of 1 whose accept queue two connections fill (it never
+ * accepts), all made before the rename; then COUNT non-blocking
+ * connects to it from sockets bound to 127.0.0.3 with a TCP_USER_TIMEOUT
+ * of 1500 ms, waited for together (1.5 s), each failing with ETIMEDOUT;
+ * then exit_group(0). The listener drops every SYN (its accept queue is
+ * full), so each client retransmits its SYN exactly once, from a timer
+ * (after the initial RTO of 1 s; the next one is clamped to the 0.5 s
+ * left, when the connect gives up):
+ * tcp:tcp_retransmit_skb fires COUNT times with saddr 127.0.0.3, in
+ * whatever task the timer interrupted.
+ */
+static int wl_synretry(long long count, long long port)
+{
+	struct sockaddr_in addr = loopback(port), src = loopback(0);
+	int one = 1, tmo = 1500, lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), fill[2];
+	struct pollfd *p = calloc(count ? count : 1, sizeof(*p));
+	long long unexpected = 0, left = count;
+
+	src.sin_addr.s_addr = htonl(0x7f000003);
+	if (!p)
+		die("calloc");
+	if (lfd < 0)
+		die("socket");
+	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 1))
+		die("listen on 127.0.0.1:PORT");
+	for (int i = 0; i < 2; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fill[i] < 0 || connect(fill[i], (struct sockaddr *)&addr, sizeof(addr)))
+			die("connect");
+	}
+	handshake();
+	rename_self("rcp-wl-synrt");
+	for (long long i = 0; i < count; i++) {
+		int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (c < 0 || setsockopt(c, IPPROTO_TCP, TCP_USER_TIMEOUT, &tmo, sizeof(tmo)) ||
+		    bind(c, (struct sockaddr *)&src, sizeof(src)))
+			die("socket on 127.0.0.3");
+		if (!connect(c, (struct sockaddr *)&addr, sizeof(addr)) || errno != EINPROGRESS)
+			die("connect did not start");
+		p[i].fd = c;
+		p[i].events = POLLOUT;
+	}
+	while (left > 0) {
+		int n = poll(p, count, 30000);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("poll");
+		for (long long i = 0; i < count; i++) {
+			int err = 0;
+			socklen_t len = sizeof(err);
+
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			if (getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) || err != ETIMEDOUT)
+				unexpected++;
+			close(p[i].fd);
+			p[i].fd = -1;
+			left--;
+		}
+	}
+	if (unexpected) {
+		fprintf(stderr, "rcp-wl: %lld connects did not time out\n", unexpected);
+		_exit(1);
+	}
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -769,6 +845,9 @@ int main(int argc, char **argv)
 			      parse_count("PORT", argv[2], 65535));
 	if (!strcmp(cmd, "pingq") && argc == 1)
 		return wl_pingq(parse_count("COUNT", argv[0], LLONG_MAX));
+	if (!strcmp(cmd, "synretry") && argc == 2)
+		return wl_synretry(parse_count("COUNT", argv[0], 1000),
+				   parse_count("PORT", argv[1], 65535));
 	usage();
 	return 2;
 }
