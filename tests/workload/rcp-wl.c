@@ -552,6 +552,8 @@ fail:
 	}
 	die("blk-error set-up");
 	return 1;
+}
+
 /* ---- net workloads ---- */
 
 static struct sockaddr_in loopback(long long port)
