@@ -137,8 +137,12 @@ static void test_rwbs_bytes(void **state)
 	HASSERT_EQ(&f->wl, hproc_run(&f->wl, wl_argv, 60000), 0);
 	HASSERT_EQ(&f->rec, hproc_signal(&f->rec, SIGINT), 0);
 	HASSERT_EQ(&f->rec, hproc_wait(&f->rec, 30000), 0);
-	HASSERT_GE(&f->rec, report_max_where(strbuf_str(&f->rec.out), "@bytes", "W"),
-		   DIO_BYTES);
+	/* the one-liner's map is anonymous: @[WS] */
+	HASSERT_EQ(&f->rec, report_max_where(strbuf_str(&f->rec.out), "@bytes", "W"), -1);
+	/* a completion the kernel skipped (docs/output.md) may miss a request */
+	if (!report_missed(strbuf_str(&f->rec.out)))
+		HASSERT_GE(&f->rec, report_max_where(strbuf_str(&f->rec.out), "@", "W"),
+			   DIO_BYTES);
 	HASSERT_EQ(&f->rec, report_repeated_keys(strbuf_str(&f->rec.out)), 0);
 	harness_assert_no_rcp_progs(baseline, "run and SIGINT");
 }
