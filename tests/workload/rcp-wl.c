@@ -66,7 +66,11 @@ static void usage(void)
 		"       rcp-wl [--wait-stdin] tcp COUNT SIZE PORT\n"
 		"       rcp-wl [--wait-stdin] udp COUNT SIZE PORT\n"
 		"       rcp-wl [--wait-stdin] pingq COUNT\n"
-		"       rcp-wl [--wait-stdin] synretry COUNT PORT\n");
+		"       rcp-wl [--wait-stdin] synretry COUNT PORT\n"
+		"       rcp-wl [--wait-stdin] creat COUNT DIR\n"
+		"       rcp-wl [--wait-stdin] stat COUNT PATH\n"
+		"       rcp-wl [--wait-stdin] write COUNT SIZE PATH\n"
+		"       rcp-wl [--wait-stdin] sysopen COUNT PATH\n");
 	exit(2);
 }
 
@@ -590,6 +594,31 @@ static int wl_refuse(long long count, long long port)
 	if (unexpected) {
 		fprintf(stderr, "rcp-wl: %lld connects were not refused\n", unexpected);
 		_exit(1);
+/* ---- fs workloads ---- */
+
+/*
+ * Under comm "rcp-wl-creat": COUNT times creat(DIR/rcp-creat-I) (the
+ * creat(2) system call itself, through syscall(2), as a libc may make
+ * it an openat), close and unlink it, for I in 0..COUNT-1; then
+ * exit_group(0). sys_enter_creat fires exactly COUNT times, each with
+ * pathname DIR/rcp-creat-I.
+ */
+static int wl_creat(long long count, const char *dir)
+{
+	char path[PATH_MAX];
+
+	handshake();
+	rename_self("rcp-wl-creat");
+	for (long long i = 0; i < count; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/rcp-creat-%lld", dir, i);
+		fd = (int)syscall(SYS_creat, path, 0600);
+		if (fd < 0)
+			die(path);
+		close(fd);
+		if (unlink(path))
+			die("unlink");
 	}
 	_exit(0);
 }
@@ -715,6 +744,20 @@ static int wl_pingq(long long count)
 	for (long long i = 0; i < count; i++)
 		if (send(fd, echo, sizeof(echo), 0) != (ssize_t)sizeof(echo))
 			die("send");
+ * Under comm "rcp-wl-stat": exactly COUNT stat(2) system calls of PATH
+ * (SYS_stat, which x86-64 names sys_newstat; a libc's stat() may make
+ * newfstatat instead, hence syscall(2)), then exit_group(0). Whether
+ * PATH exists does not matter: sys_enter_newstat sees it either way.
+ */
+static int wl_stat(long long count, const char *path)
+{
+	/* room for the kernel's struct stat (144 bytes on x86-64) */
+	static long long st[64];
+
+	handshake();
+	rename_self("rcp-wl-stat");
+	for (long long i = 0; i < count; i++)
+		syscall(SYS_stat, path, st);
 	_exit(0);
 }
 
@@ -786,7 +829,55 @@ static int wl_synretry(long long count, long long port)
 	}
 	if (unexpected) {
 		fprintf(stderr, "rcp-wl: %lld connects did not time out\n", unexpected);
+ * Under comm "rcp-wl-write": openat(PATH, O_CREAT|O_TRUNC|O_WRONLY),
+ * exactly COUNT buffered write(2)s of SIZE bytes (each returning SIZE;
+ * a short write is reported after the loop), close, unlink, then
+ * exit_group(0). On ext4 with delayed allocation (the default), each
+ * write of SIZE <= 4096 at a multiple of SIZE dividing 4096 makes one
+ * ext4:ext4_da_write_begin of len SIZE. The file is unlinked before
+ * writeback, so the data normally never reaches the disk.
+ */
+static int wl_write(long long count, long long size, const char *path)
+{
+	long long failed = 0;
+	char *buf = malloc(size ? size : 1);
+	int fd;
+
+	if (!buf)
+		die("malloc");
+	memset(buf, 'w', size ? size : 1);
+	handshake();
+	rename_self("rcp-wl-write");
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die(path);
+	for (long long i = 0; i < count; i++)
+		if (write(fd, buf, size) != size)
+			failed++;
+	close(fd);
+	unlink(path);
+	if (failed) {
+		fprintf(stderr, "rcp-wl: %lld of %lld writes failed\n", failed, count);
 		_exit(1);
+	}
+	_exit(0);
+}
+
+/*
+ * Under comm "rcp-wl-sysopen": COUNT open(2) system calls of PATH,
+ * O_RDONLY (SYS_open itself, through syscall(2): a libc's open() makes
+ * openat), each followed by close when it succeeds; then exit_group(0).
+ * sys_enter_open fires exactly COUNT times, sys_enter_openat never.
+ */
+static int wl_sysopen(long long count, const char *path)
+{
+	handshake();
+	rename_self("rcp-wl-sysopen");
+	for (long long i = 0; i < count; i++) {
+		int fd = (int)syscall(SYS_open, path, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			close(fd);
 	}
 	_exit(0);
 }
@@ -850,6 +941,15 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "synretry") && argc == 2)
 		return wl_synretry(parse_count("COUNT", argv[0], 1000),
 				   parse_count("PORT", argv[1], 65535));
+	if (!strcmp(cmd, "creat") && argc == 2)
+		return wl_creat(parse_count("COUNT", argv[0], LLONG_MAX), argv[1]);
+	if (!strcmp(cmd, "stat") && argc == 2)
+		return wl_stat(parse_count("COUNT", argv[0], LLONG_MAX), argv[1]);
+	if (!strcmp(cmd, "sysopen") && argc == 2)
+		return wl_sysopen(parse_count("COUNT", argv[0], LLONG_MAX), argv[1]);
+	if (!strcmp(cmd, "write") && argc == 3)
+		return wl_write(parse_count("COUNT", argv[0], LLONG_MAX),
+				parse_count("SIZE", argv[1], INT_MAX), argv[2]);
 	usage();
 	return 2;
 }
