@@ -70,7 +70,8 @@ static void usage(void)
 		"       rcp-wl [--wait-stdin] creat COUNT DIR\n"
 		"       rcp-wl [--wait-stdin] stat COUNT PATH\n"
 		"       rcp-wl [--wait-stdin] write COUNT SIZE PATH\n"
-		"       rcp-wl [--wait-stdin] sysopen COUNT PATH\n");
+		"       rcp-wl [--wait-stdin] sysopen COUNT PATH\n"
+		"       rcp-wl [--wait-stdin] readfile COUNT SIZE PATH\n");
 	exit(2);
 }
 
@@ -882,6 +883,43 @@ static int wl_sysopen(long long count, const char *path)
 	_exit(0);
 }
 
+/*
+ * Under comm "rcp-wl-rdfile": COUNT pread(2)s of SIZE bytes at offset 0
+ * of PATH, then close, unlink, exit_group(0). Before the rename PATH is
+ * created with SIZE bytes, fsync'd and dropped from the page cache
+ * (POSIX_FADV_DONTNEED), so the first pread reads it from the device
+ * (readahead: read_pages, ext4_readahead) and the others hit the cache.
+ * On ext4 each pread is one ext4_file_read_iter call.
+ */
+static int wl_readfile(long long count, long long size, const char *path)
+{
+	long long failed = 0;
+	char *buf = malloc(size ? size : 1);
+	int fd;
+
+	if (!buf)
+		die("malloc");
+	memset(buf, 'r', size ? size : 1);
+	fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die(path);
+	if (write(fd, buf, size) != size || fsync(fd))
+		die("write");
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	handshake();
+	rename_self("rcp-wl-rdfile");
+	for (long long i = 0; i < count; i++)
+		if (pread(fd, buf, size, 0) != size)
+			failed++;
+	close(fd);
+	unlink(path);
+	if (failed) {
+		fprintf(stderr, "rcp-wl: %lld of %lld preads failed\n", failed, count);
+		_exit(1);
+	}
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -945,6 +983,9 @@ int main(int argc, char **argv)
 		return wl_creat(parse_count("COUNT", argv[0], LLONG_MAX), argv[1]);
 	if (!strcmp(cmd, "stat") && argc == 2)
 		return wl_stat(parse_count("COUNT", argv[0], LLONG_MAX), argv[1]);
+	if (!strcmp(cmd, "readfile") && argc == 3)
+		return wl_readfile(parse_count("COUNT", argv[0], LLONG_MAX),
+				   parse_count("SIZE", argv[1], INT_MAX), argv[2]);
 	if (!strcmp(cmd, "sysopen") && argc == 2)
 		return wl_sysopen(parse_count("COUNT", argv[0], LLONG_MAX), argv[1]);
 	if (!strcmp(cmd, "write") && argc == 3)
