@@ -71,7 +71,8 @@ static void usage(void)
 		"       rcp-wl [--wait-stdin] stat COUNT PATH\n"
 		"       rcp-wl [--wait-stdin] write COUNT SIZE PATH\n"
 		"       rcp-wl [--wait-stdin] sysopen COUNT PATH\n"
-		"       rcp-wl [--wait-stdin] readfile COUNT SIZE PATH\n");
+		"       rcp-wl [--wait-stdin] readfile COUNT SIZE PATH\n"
+		"       rcp-wl [--wait-stdin] xfsmount COUNT DIR\n");
 	exit(2);
 }
 
@@ -596,6 +597,10 @@ static int wl_refuse(long long count, long long port)
 		fprintf(stderr, "rcp-wl: %lld connects were not refused\n", unexpected);
 		_exit(1);
 /* ---- fs workloads ---- */
+#include <linux/loop.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 /*
  * Under comm "rcp-wl-creat": COUNT times creat(DIR/rcp-creat-I) (the
@@ -920,6 +925,51 @@ static int wl_readfile(long long count, long long size, const char *path)
 	_exit(0);
 }
 
+/*
+ * Under comm "rcp-wl-xfsmnt": COUNT attempts to mount, read-only, a
+ * 64 MiB image of zeros as XFS, all failing (no XFS superblock); then
+ * exit_group(0). Before the rename the image DIR/rcp-xfs.img and the
+ * mount point DIR/rcp-xfs.mnt are made and the image attached to a free
+ * loop device; after the loop both are removed and the device detached.
+ * Each attempt reads the would-be superblock through XFS's buffer cache
+ * (xfs:xfs_buf_* tracepoints) in this process, and XFS needs no
+ * mkfs.xfs for it: only the kernel's XFS and a loop device.
+ */
+static int wl_xfsmount(long long count, const char *dir)
+{
+	char img[PATH_MAX], mnt[PATH_MAX], dev[64];
+	int ctl, fd, loop, n;
+
+	snprintf(img, sizeof(img), "%s/rcp-xfs.img", dir);
+	snprintf(mnt, sizeof(mnt), "%s/rcp-xfs.mnt", dir);
+	fd = open(img, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, 64 << 20))
+		die(img);
+	if (mkdir(mnt, 0700) && errno != EEXIST)
+		die(mnt);
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0 || (n = ioctl(ctl, LOOP_CTL_GET_FREE)) < 0)
+		die("/dev/loop-control");
+	snprintf(dev, sizeof(dev), "/dev/loop%d", n);
+	loop = open(dev, O_RDWR | O_CLOEXEC);
+	if (loop < 0 || ioctl(loop, LOOP_SET_FD, fd))
+		die(dev);
+	handshake();
+	rename_self("rcp-wl-xfsmnt");
+	for (long long i = 0; i < count; i++)
+		if (!mount(dev, mnt, "xfs", MS_RDONLY | MS_SILENT, NULL)) {
+			umount(mnt);
+			fprintf(stderr, "rcp-wl: %s mounted as XFS\n", dev);
+			_exit(1);
+		}
+	ioctl(loop, LOOP_CLR_FD, 0);
+	close(loop);
+	close(fd);
+	rmdir(mnt);
+	unlink(img);
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -983,6 +1033,8 @@ int main(int argc, char **argv)
 		return wl_creat(parse_count("COUNT", argv[0], LLONG_MAX), argv[1]);
 	if (!strcmp(cmd, "stat") && argc == 2)
 		return wl_stat(parse_count("COUNT", argv[0], LLONG_MAX), argv[1]);
+	if (!strcmp(cmd, "xfsmount") && argc == 2)
+		return wl_xfsmount(parse_count("COUNT", argv[0], 100000), argv[1]);
 	if (!strcmp(cmd, "readfile") && argc == 3)
 		return wl_readfile(parse_count("COUNT", argv[0], LLONG_MAX),
 				   parse_count("SIZE", argv[1], INT_MAX), argv[2]);
