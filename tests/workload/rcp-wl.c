@@ -948,12 +948,23 @@ static int wl_xfsmount(long long count, const char *dir)
 	if (mkdir(mnt, 0700) && errno != EEXIST)
 		die(mnt);
 	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0 || (n = ioctl(ctl, LOOP_CTL_GET_FREE)) < 0)
+	if (ctl < 0)
 		die("/dev/loop-control");
-	snprintf(dev, sizeof(dev), "/dev/loop%d", n);
-	loop = open(dev, O_RDWR | O_CLOEXEC);
-	if (loop < 0 || ioctl(loop, LOOP_SET_FD, fd))
-		die(dev);
+	/* another program may take the free device first: EBUSY, try again */
+	for (int tries = 0;; tries++) {
+		if ((n = ioctl(ctl, LOOP_CTL_GET_FREE)) < 0)
+			die("LOOP_CTL_GET_FREE");
+		snprintf(dev, sizeof(dev), "/dev/loop%d", n);
+		loop = open(dev, O_RDWR | O_CLOEXEC);
+		if (loop < 0)
+			die(dev);
+		if (!ioctl(loop, LOOP_SET_FD, fd))
+			break;
+		if (errno != EBUSY || tries == 20)
+			die(dev);
+		close(loop);
+	}
+	close(ctl);
 	handshake();
 	rename_self("rcp-wl-xfsmnt");
 	for (long long i = 0; i < count; i++)
