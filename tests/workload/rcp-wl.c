@@ -596,35 +596,6 @@ static int wl_refuse(long long count, long long port)
 	if (unexpected) {
 		fprintf(stderr, "rcp-wl: %lld connects were not refused\n", unexpected);
 		_exit(1);
-/* ---- fs workloads ---- */
-#include <linux/loop.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-
-/*
- * Under comm "rcp-wl-creat": COUNT times creat(DIR/rcp-creat-I) (the
- * creat(2) system call itself, through syscall(2), as a libc may make
- * it an openat), close and unlink it, for I in 0..COUNT-1; then
- * exit_group(0). sys_enter_creat fires exactly COUNT times, each with
- * pathname DIR/rcp-creat-I.
- */
-static int wl_creat(long long count, const char *dir)
-{
-	char path[PATH_MAX];
-
-	handshake();
-	rename_self("rcp-wl-creat");
-	for (long long i = 0; i < count; i++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/rcp-creat-%lld", dir, i);
-		fd = (int)syscall(SYS_creat, path, 0600);
-		if (fd < 0)
-			die(path);
-		close(fd);
-		if (unlink(path))
-			die("unlink");
 	}
 	_exit(0);
 }
@@ -750,20 +721,6 @@ static int wl_pingq(long long count)
 	for (long long i = 0; i < count; i++)
 		if (send(fd, echo, sizeof(echo), 0) != (ssize_t)sizeof(echo))
 			die("send");
- * Under comm "rcp-wl-stat": exactly COUNT stat(2) system calls of PATH
- * (SYS_stat, which x86-64 names sys_newstat; a libc's stat() may make
- * newfstatat instead, hence syscall(2)), then exit_group(0). Whether
- * PATH exists does not matter: sys_enter_newstat sees it either way.
- */
-static int wl_stat(long long count, const char *path)
-{
-	/* room for the kernel's struct stat (144 bytes on x86-64) */
-	static long long st[64];
-
-	handshake();
-	rename_self("rcp-wl-stat");
-	for (long long i = 0; i < count; i++)
-		syscall(SYS_stat, path, st);
 	_exit(0);
 }
 
@@ -835,6 +792,63 @@ static int wl_synretry(long long count, long long port)
 	}
 	if (unexpected) {
 		fprintf(stderr, "rcp-wl: %lld connects did not time out\n", unexpected);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/* ---- fs workloads ---- */
+#include <linux/loop.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+/*
+ * Under comm "rcp-wl-creat": COUNT times creat(DIR/rcp-creat-I) (the
+ * creat(2) system call itself, through syscall(2), as a libc may make
+ * it an openat), close and unlink it, for I in 0..COUNT-1; then
+ * exit_group(0). sys_enter_creat fires exactly COUNT times, each with
+ * pathname DIR/rcp-creat-I.
+ */
+static int wl_creat(long long count, const char *dir)
+{
+	char path[PATH_MAX];
+
+	handshake();
+	rename_self("rcp-wl-creat");
+	for (long long i = 0; i < count; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/rcp-creat-%lld", dir, i);
+		fd = (int)syscall(SYS_creat, path, 0600);
+		if (fd < 0)
+			die(path);
+		close(fd);
+		if (unlink(path))
+			die("unlink");
+	}
+	_exit(0);
+}
+
+/*
+ * Under comm "rcp-wl-stat": exactly COUNT stat(2) system calls of PATH
+ * (SYS_stat, which x86-64 names sys_newstat; a libc's stat() may make
+ * newfstatat instead, hence syscall(2)), then exit_group(0). Whether
+ * PATH exists does not matter: sys_enter_newstat sees it either way.
+ */
+static int wl_stat(long long count, const char *path)
+{
+	/* room for the kernel's struct stat (144 bytes on x86-64) */
+	static long long st[64];
+
+	handshake();
+	rename_self("rcp-wl-stat");
+	for (long long i = 0; i < count; i++)
+		syscall(SYS_stat, path, st);
+	_exit(0);
+}
+
+/*
  * Under comm "rcp-wl-write": openat(PATH, O_CREAT|O_TRUNC|O_WRONLY),
  * exactly COUNT buffered write(2)s of SIZE bytes (each returning SIZE;
  * a short write is reported after the loop), close, unlink, then
@@ -980,6 +994,7 @@ static int wl_xfsmount(long long count, const char *dir)
 	unlink(img);
 	_exit(0);
 }
+
 
 int main(int argc, char **argv)
 {
