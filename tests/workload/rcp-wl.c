@@ -72,7 +72,9 @@ static void usage(void)
 		"       rcp-wl [--wait-stdin] write COUNT SIZE PATH\n"
 		"       rcp-wl [--wait-stdin] sysopen COUNT PATH\n"
 		"       rcp-wl [--wait-stdin] readfile COUNT SIZE PATH\n"
-		"       rcp-wl [--wait-stdin] xfsmount COUNT DIR\n");
+		"       rcp-wl [--wait-stdin] xfsmount COUNT DIR\n"
+		"       rcp-wl [--wait-stdin] brk COUNT\n"
+		"       rcp-wl [--wait-stdin] madvise COUNT\n");
 	exit(2);
 }
 
@@ -996,6 +998,53 @@ static int wl_xfsmount(long long count, const char *dir)
 }
 
 
+/* ---- cpu and memory workloads ---- */
+
+/*
+ * Under comm "rcp-wl-brk": exactly COUNT brk(2) calls, each moving the
+ * program break up by one page (raw system calls: glibc's sbrk may skip
+ * one), then exit_group(0). The break is read with brk(0) before the
+ * rename, so sys_enter_brk fires COUNT times under this comm, all from
+ * one user stack.
+ */
+static int wl_brk(long long count)
+{
+	long page = sysconf(_SC_PAGESIZE), base = syscall(SYS_brk, 0), failed = 0;
+
+	handshake();
+	rename_self("rcp-wl-brk");
+	for (long long i = 1; i <= count; i++)
+		if (syscall(SYS_brk, base + i * page) != base + i * page)
+			failed++;
+	if (failed) {
+		fprintf(stderr, "rcp-wl: %ld brk calls failed\n", failed);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/*
+ * Under comm "rcp-wl-madv": COUNT madvise(MADV_HUGEPAGE) calls, one per
+ * 2 MiB chunk of an anonymous mapping made before the rename, then
+ * exit_group(0). Each call reaches the kernel's hugepage_madvise() once.
+ */
+static int wl_madvise(long long count)
+{
+	size_t chunk = 2UL << 20;
+	char *mem = mmap(NULL, (size_t)count * chunk + chunk, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED)
+		die("mmap");
+	handshake();
+	rename_self("rcp-wl-madv");
+	for (long long i = 0; i < count; i++)
+		if (madvise(mem + i * chunk, chunk, MADV_HUGEPAGE))
+			die("madvise");
+	_exit(0);
+}
+
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -1069,6 +1118,10 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "write") && argc == 3)
 		return wl_write(parse_count("COUNT", argv[0], LLONG_MAX),
 				parse_count("SIZE", argv[1], INT_MAX), argv[2]);
+	if (!strcmp(cmd, "brk") && argc == 1)
+		return wl_brk(parse_count("COUNT", argv[0], 100000));
+	if (!strcmp(cmd, "madvise") && argc == 1)
+		return wl_madvise(parse_count("COUNT", argv[0], 4096));
 	usage();
 	return 2;
 }
