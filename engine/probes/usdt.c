@@ -15,6 +15,7 @@
  * and the program reads it with bpf_usdt_cookie().
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -143,13 +144,25 @@ static void not_found(const struct provider *p, const struct usdt_notes *notes,
 {
 	const char *near = NULL;
 	char *want = xasprintf("%s:%s", prov, name);
-	char **specs = xcalloc(notes->n, sizeof(*specs));
+	char **specs = xcalloc(notes->n ? notes->n : 1, sizeof(*specs));
+	bool has_provider = false;
 
-	diag_err(d, at, "%s: no USDT probe in %s matches '%s'", p->name, path, want);
-	for (size_t i = 0; i < notes->n; i++)
+	for (size_t i = 0; i < notes->n; i++) {
 		specs[i] = xasprintf("%s:%s", notes->v[i].provider, notes->v[i].name);
+		has_provider = has_provider || !fnmatch(prov, notes->v[i].provider, 0);
+	}
 	if (!strpbrk(want, "*?["))
 		near = text_closest(want, (const char *const *)specs, notes->n);
+	/*
+	 * No probe of that provider, and none close: this build of the
+	 * program has no such probes (Debian's glibc is built without its
+	 * libc:* ones), which is the machine, not the recipe.
+	 */
+	if (!has_provider && !near)
+		diag_absent(d, at, "%s: %s has no USDT probes of provider '%s' (this build has none)",
+			    p->name, path, prov);
+	else
+		diag_err(d, at, "%s: no USDT probe in %s matches '%s'", p->name, path, want);
 	if (near)
 		diag_hint(d, "did you mean %s:%s:%s?", p->name, path, near);
 	else if (notes->n)
