@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -178,6 +179,34 @@ static int child_start(const char *cmd, struct child *c, struct diag_list *d)
 	c->go_fd = go[1];
 	c->exec_fd = report[0];
 	return 0;
+}
+
+/*
+ * Wait (a second at most) until the command is parked in its read of
+ * the go pipe, as /proc/PID/syscall shows it, before anything attaches:
+ * a child the scheduler has not run yet would otherwise enter that read
+ * after the probes are attached, and a recipe on read(2) would count a
+ * read the command never made. (Its return, when released, is seen, as
+ * under bpftrace -c.)
+ */
+static void child_wait_parked(const struct child *c)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)c->pid);
+	for (int waited_ms = 0; waited_ms < 1000; waited_ms++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			return;		/* no such file here, or the child is gone */
+		buf[n] = '\0';
+		if (strtol(buf, NULL, 10) == SYS_read && buf[0] != 'r')
+			return;		/* "0 0x..." : blocked in read(2), not "running" */
+		usleep(1000);
+	}
 }
 
 /* Let the command exec; fails when it could not be run. */
@@ -541,6 +570,8 @@ int cmd_run(int argc, char **argv)
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		session_set_event_sink(s, print_event, &sink);
 	}
+	if (c.pid > 0)
+		child_wait_parked(&c);
 	if (session_attach(s, &d))
 		goto fail;
 	object_release(&obj);
