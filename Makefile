@@ -34,7 +34,7 @@ SANITIZE ?=
 ALL_CFLAGS  = -std=gnu11 $(WARNINGS) $(DEFINES) $(INCLUDES) -MMD -MP \
 	      $(SANITIZE) $(CFLAGS)
 ALL_LDFLAGS = $(SANITIZE) $(LDFLAGS)
-LDLIBS  += -lbpf -lelf -lz -lcyaml -lyaml -ljson-c -lxxhash
+LDLIBS  += -lbpf -lelf -lz -lcyaml -lyaml -ljson-c -lxxhash -lmicrohttpd -lpthread
 
 ifeq ($(V),1)
 Q =

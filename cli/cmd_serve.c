@@ -1,0 +1,480 @@
+/*
+ * recipe serve: keep recipes attached and serve their maps as
+ * Prometheus text on /metrics (libmicrohttpd, its own thread). A scrape
+ * reads every map as it is (session_snapshot without clearing), so
+ * counters only grow and two scrapers see the same values; the
+ * exposition is engine/report/prom.c. The main thread waits on a
+ * signalfd (SIGINT, SIGTERM end; SIGHUP is reported and ignored: no
+ * reload yet) and on the sessions' event fds (user stacks to name),
+ * under the same lock as the scrapes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "compile/object.h"
+#include "report/prom.h"
+#include "report/report.h"
+#include "run/session.h"
+#include "util/strbuf.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:9435"
+#define DEFAULT_MAX_SERIES 10000
+
+struct serve_opts {
+	const char *listen;
+	size_t max_series;
+	char **recipes;
+	int nrecipes;
+};
+
+/* One recipe, attached. */
+struct served {
+	struct recipe_file *rf;
+	struct plan *p;
+	struct session *s;
+	char *recipe;		/* "cpu/syscalls-by-comm", or the file's stem */
+	char **labels;		/* a label name per key part */
+};
+
+struct server {
+	struct served *v;
+	size_t n;
+	size_t max_series;
+	pthread_mutex_t lock;	/* sessions: a scrape against the main loop */
+};
+
+static int parse_opts(int argc, char **argv, struct serve_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "max-series", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "l:h", longopts, NULL)) != -1) {
+		char *end;
+		unsigned long long v;
+
+		switch (opt) {
+		case 'l':
+			o->listen = optarg;
+			break;
+		case 'm':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || optarg[0] == '-')
+				return cli_usage_error("serve", "--max-series '%s': expected a number (0: no limit)",
+						       optarg);
+			o->max_series = (size_t)v;
+			break;
+		case 'h':
+			cli_usage("serve", stdout);
+			return -1;
+		default:
+			return cli_usage_error("serve", "unknown option or missing argument: %s",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("serve", "which recipes? (recipe list shows them)");
+	o->recipes = argv + optind;
+	o->nrecipes = argc - optind;
+	return 0;
+}
+
+/* "127.0.0.1:9435", "[::1]:9435", "0.0.0.0:0" (0: any free port). */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+			struct diag_list *d)
+{
+	struct addrinfo hints = {
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+		.ai_socktype = SOCK_STREAM,
+	};
+	struct addrinfo *ai = NULL;
+	const char *colon = strrchr(s, ':');
+	char host[128];
+	size_t hlen;
+	int rc;
+
+	if (!colon || colon == s || !colon[1])
+		goto bad;
+	hlen = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (hlen < 3 || s[hlen - 1] != ']')
+			goto bad;
+		s++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	rc = getaddrinfo(host, colon + 1, &hints, &ai);
+	if (rc || !ai) {
+		diag_err(d, NULL, "--listen '%s': %s", s, gai_strerror(rc));
+		diag_hint(d, "an address and a port: 127.0.0.1:9435, [::1]:9435, 0.0.0.0:9435");
+		return -EINVAL;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+bad:
+	diag_err(d, NULL, "--listen '%s': expected ADDRESS:PORT", s);
+	diag_hint(d, "an address and a port: 127.0.0.1:9435, [::1]:9435, 0.0.0.0:9435");
+	return -EINVAL;
+}
+
+/* The recipe label: its catalogue name, or a file's name without .yaml. */
+static char *recipe_label(const struct recipe_file *rf)
+{
+	char *copy, *base, *dot, *out;
+
+	if (rf->name)
+		return xstrdup(rf->name);
+	copy = xstrdup(rf->path);
+	base = basename(copy);
+	dot = strrchr(base, '.');
+	if (dot && dot != base && !strcmp(dot, ".yaml"))
+		*dot = '\0';
+	out = xstrdup(base);
+	free(copy);
+	return out;
+}
+
+static int serve_one(const char *name, struct served *sv, struct diag_list *d)
+{
+	const struct plan_opts popts = { 0 };
+	struct object obj = { 0 };
+	int err;
+
+	err = cli_load_plan(name, &popts, &sv->rf, &sv->p, d);
+	if (err)
+		return err;
+	sv->recipe = recipe_label(sv->rf);
+	if (sv->p->print) {
+		diag_err(d, NULL, "%s prints a line per event and keeps no map to serve",
+			 sv->recipe);
+		diag_hint(d, "recipe run %s shows its lines", name);
+		return -EINVAL;
+	}
+	sv->labels = prom_label_names(sv->rf->r->key, sv->p->nkeys);
+	err = object_build(sv->p, &obj, d);
+	if (!err)
+		err = session_load(sv->p, obj.data, obj.len, &sv->s, d);
+	if (!err)
+		err = session_attach(sv->s, d);
+	object_release(&obj);
+	return err;
+}
+
+static void served_release(struct served *sv)
+{
+	if (sv->s) {
+		session_stop(sv->s);
+		session_close(sv->s, true);
+	}
+	if (sv->p)
+		prom_labels_free(sv->labels, sv->p->nkeys);
+	plan_free(sv->p);
+	recipe_file_free(sv->rf);
+	free(sv->recipe);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The exposition of every recipe, into *body (malloc'd). On failure the
+ * body is the diagnostics, and the status 500.
+ */
+static unsigned scrape(struct server *sv, char **body, size_t *len)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct prom_source *src = xcalloc(sv->n, sizeof(*src));
+	FILE *fp = open_memstream(body, len);
+	unsigned status = MHD_HTTP_OK;
+	double t0;
+	size_t i;
+
+	if (!fp) {
+		free(src);
+		*body = xasprintf("recipe serve: open_memstream: %s\n", strerror(errno));
+		*len = strlen(*body);
+		return MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+	pthread_mutex_lock(&sv->lock);
+	t0 = now_seconds();
+	for (i = 0; i < sv->n; i++) {
+		struct report *r;
+
+		if (session_snapshot(sv->v[i].s, false, &r, &d))
+			break;
+		report_sort(r);
+		src[i] = (struct prom_source){
+			.recipe = sv->v[i].recipe,
+			.help = sv->v[i].rf->r->summary,
+			.monotonic = sv->v[i].p->agg->additive,
+			.labels = sv->v[i].labels,
+			.max_series = sv->max_series,
+			.report = r,
+		};
+	}
+	pthread_mutex_unlock(&sv->lock);
+	if (i == sv->n && report_print_prom(src, sv->n, now_seconds() - t0, fp))
+		diag_err(&d, NULL, "writing the exposition failed");
+	fclose(fp);
+	if (!diag_ok(&d)) {
+		/* the body says what failed; the log too, once */
+		free(*body);
+		fp = open_memstream(body, len);
+		if (fp) {
+			fprintf(fp, "recipe serve: scrape failed\n");
+			diag_print(&d, fp);
+			fclose(fp);
+		} else {
+			*body = xstrdup("recipe serve: scrape failed\n");
+			*len = strlen(*body);
+		}
+		diag_print(&d, stderr);
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+	for (size_t j = 0; j < sv->n; j++)
+		report_free((struct report *)src[j].report);
+	free(src);
+	diag_list_release(&d);
+	return status;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status,
+			       const char *type, char *body, size_t len)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version,
+			      const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	static const char text[] = "text/plain; charset=utf-8";
+	struct server *sv = cls;
+	char *body;
+	size_t len;
+	unsigned status;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_size;
+	(void)con_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, text,
+			       xstrdup("only GET and HEAD\n"), 16);
+	if (!strcmp(url, "/metrics")) {
+		status = scrape(sv, &body, &len);
+		return respond(conn, status, status == MHD_HTTP_OK ? PROM_CONTENT_TYPE : text,
+			       body, len);
+	}
+	if (!strcmp(url, "/healthz"))
+		return respond(conn, MHD_HTTP_OK, text, xstrdup("ok\n"), 3);
+	if (!strcmp(url, "/")) {
+		body = xstrdup("recipe serve: /metrics (Prometheus text), /healthz\n");
+		return respond(conn, MHD_HTTP_OK, text, body, strlen(body));
+	}
+	body = xstrdup("not found: /metrics or /healthz\n");
+	return respond(conn, MHD_HTTP_NOT_FOUND, text, body, strlen(body));
+}
+
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fputs("recipe serve: http: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+static struct MHD_Daemon *http_start(struct server *sv, const struct sockaddr_storage *ss,
+				     struct diag_list *d)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct MHD_Daemon *daemon;
+
+	if (ss->ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	errno = 0;
+	daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, sv,
+				  MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
+				  MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				  MHD_OPTION_END);
+	if (!daemon)
+		diag_err(d, NULL, "cannot serve on that address: %s",
+			 errno ? strerror(errno) : "libmicrohttpd refused it");
+	return daemon;
+}
+
+static void print_serving(const struct server *sv, struct MHD_Daemon *daemon,
+			  const struct sockaddr_storage *ss)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+	char host[INET6_ADDRSTRLEN] = "?";
+	size_t npoints = 0;
+
+	if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, host, sizeof(host));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, host, sizeof(host));
+	for (size_t i = 0; i < sv->n; i++)
+		npoints += sv->v[i].p->npoints;
+	fprintf(stderr, "Attached %zu probe%s (", npoints, npoints == 1 ? "" : "s");
+	for (size_t i = 0; i < sv->n; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", sv->v[i].recipe);
+	fprintf(stderr, "). Serving http://%s%s%s:%u/metrics, Ctrl-C or SIGTERM to end.\n",
+		ss->ss_family == AF_INET6 ? "[" : "", host,
+		ss->ss_family == AF_INET6 ? "]" : "", info ? info->port : 0);
+}
+
+/* Until SIGINT or SIGTERM; user stacks named as they are announced. */
+static int serve_loop(struct server *sv, int sigfd, struct diag_list *d)
+{
+	struct pollfd *fds = xcalloc(sv->n + 1, sizeof(*fds));
+	int err = 0;
+
+	fds[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+	for (size_t i = 0; i < sv->n; i++)
+		fds[i + 1] = (struct pollfd){ .fd = session_event_fd(sv->v[i].s), .events = POLLIN };
+	for (;;) {
+		struct signalfd_siginfo si;
+
+		if (poll(fds, sv->n + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = diag_err(d, NULL, "poll: %s", strerror(errno));
+			break;
+		}
+		for (size_t i = 0; i < sv->n; i++) {
+			if (!fds[i + 1].revents)
+				continue;
+			pthread_mutex_lock(&sv->lock);
+			session_poll_events(sv->v[i].s);
+			pthread_mutex_unlock(&sv->lock);
+		}
+		if (fds[0].revents && read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo != SIGHUP)
+				break;
+			fprintf(stderr, "recipe serve: SIGHUP: reloading is not supported yet, ignored\n");
+		}
+	}
+	free(fds);
+	return err;
+}
+
+/* Two recipes with one name would make one family twice. */
+static int check_unique(const struct server *sv, struct diag_list *d)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(sv->v[i].recipe, sv->v[j].recipe))
+				return diag_err(d, NULL, "%s is served twice", sv->v[i].recipe);
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve_opts o = { .listen = DEFAULT_LISTEN, .max_series = DEFAULT_MAX_SERIES };
+	struct diag_list d = DIAG_LIST_INIT;
+	struct server sv = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct MHD_Daemon *daemon = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	sigset_t mask;
+	int sigfd = -1, ret = parse_opts(argc, argv, &o);
+
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	if (parse_listen(o.listen, &ss, &sslen, &d)) {
+		diag_print(&d, stderr);
+		diag_list_release(&d);
+		return EXIT_USAGE;
+	}
+	ret = cli_check_env("recipe serve");
+	if (ret)
+		return ret;
+
+	/* Blocked before the HTTP thread starts, so only the signalfd sees them. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sigfd < 0) {
+		diag_err(&d, NULL, "signalfd: %s", strerror(errno));
+		goto out;
+	}
+
+	sv.max_series = o.max_series;
+	sv.v = xcalloc((size_t)o.nrecipes, sizeof(*sv.v));
+	for (int i = 0; i < o.nrecipes; i++) {
+		sv.n++;
+		if (serve_one(o.recipes[i], &sv.v[i], &d))
+			goto out;
+	}
+	if (check_unique(&sv, &d))
+		goto out;
+	daemon = http_start(&sv, &ss, &d);
+	if (!daemon)
+		goto out;
+	print_serving(&sv, daemon, &ss);
+	serve_loop(&sv, sigfd, &d);
+out:
+	if (daemon)
+		MHD_stop_daemon(daemon);	/* joins the thread: no scrape after this */
+	for (size_t i = 0; i < sv.n; i++)
+		served_release(&sv.v[i]);
+	free(sv.v);
+	if (sigfd >= 0)
+		close(sigfd);
+	ret = diag_ok(&d) ? EXIT_OK : EXIT_FAILED;
+	diag_print(&d, stderr);
+	diag_list_release(&d);
+	return ret;
+}
