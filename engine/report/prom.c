@@ -380,15 +380,32 @@ static void add_entry(struct strbuf *sb, const char *family, int kind,
 	}
 }
 
-/* recipe_<recipe>[_<map>]<suffix> */
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return t <= n && !strcmp(s + n - t, tail);
+}
+
+/*
+ * recipe_<recipe>[_<map>]<suffix>: the map's name is left out when the
+ * recipe's already ends with it (disk/rwbs-bytes, @bytes:
+ * recipe_disk_rwbs_bytes_total).
+ */
 static char *family_name(const struct prom_source *src, const struct report_map *m,
 			 int kind)
 {
 	const char *map = m->name[0] == '@' ? m->name + 1 : m->name;
-	char *raw = *map ? xasprintf("recipe_%s_%s", src->recipe, map)
-			 : xasprintf("recipe_%s", src->recipe);
+	char *recipe = prom_sanitize(src->recipe), *tail = prom_sanitize(map);
+	char *under_tail = xasprintf("_%s", tail);
+	char *raw = *tail && !ends_with(recipe, under_tail)
+		? xasprintf("recipe_%s_%s", recipe, tail) : xasprintf("recipe_%s", recipe);
 	char *clean = prom_sanitize(raw);
 	char *name;
+
+	free(recipe);
+	free(tail);
+	free(under_tail);
 
 	/* a trailing '_' (a recipe ending in '-') must not double before the suffix */
 	if (clean[0] && clean[strlen(clean) - 1] == '_' && kinds[kind].suffix[0])

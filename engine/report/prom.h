@@ -9,7 +9,9 @@
  *   family   recipe_<recipe>[_<map>], every byte outside [A-Za-z0-9_]
  *            made '_' (runs of them one), the map's '@' dropped and an
  *            anonymous map adding nothing: cpu/syscalls-by-comm with
- *            map @ is recipe_cpu_syscalls_by_comm
+ *            map @ is recipe_cpu_syscalls_by_comm; nor does a map the
+ *            recipe's name ends with (disk/rwbs-bytes, @bytes:
+ *            recipe_disk_rwbs_bytes_total)
  *   counter  count and sum (they only grow between scrapes): _total
  *   gauge    min, max, avg (avg: the integer average, as the text shows)
  *   summary  stats: _sum and _count

@@ -182,9 +182,9 @@ static void test_gauges_and_summary(void **state)
 	};
 	char *got;
 	const char *want =
-		"# HELP recipe_a_max_max largest\n"
-		"# TYPE recipe_a_max_max gauge\n"
-		"recipe_a_max_max -3\n"
+		"# HELP recipe_a_max largest\n"
+		"# TYPE recipe_a_max gauge\n"
+		"recipe_a_max -3\n"
 		"# HELP recipe_a_avg average\n"
 		"# TYPE recipe_a_avg gauge\n"
 		"recipe_a_avg -7\n"
@@ -274,6 +274,25 @@ static void test_series_cut(void **state)
 	report_free(r);
 }
 
+/* A map the recipe's name ends with is not named twice. */
+static void test_family_names(void **state)
+{
+	struct report *r = report_new();
+	struct report_map *m = report_add_map(r, "@bytes", RS_SCALAR, 0);
+	struct prom_source src = {
+		.recipe = "disk/rwbs-bytes", .help = "h", .monotonic = true, .report = r,
+	};
+	char *got;
+
+	(void)state;
+	report_map_add_entry(m)->val.value = 7;
+	got = render(&src, 1);
+	assert_non_null(strstr(got, "# TYPE recipe_disk_rwbs_bytes_total counter\n"
+				    "recipe_disk_rwbs_bytes_total 7\n"));
+	free(got);
+	report_free(r);
+}
+
 static void test_label_names(void **state)
 {
 	char *exprs[] = {
@@ -311,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_gauges_and_summary),
 		cmocka_unit_test(test_escaping_and_counters),
 		cmocka_unit_test(test_series_cut),
+		cmocka_unit_test(test_family_names),
 		cmocka_unit_test(test_label_names),
 		cmocka_unit_test(test_sanitize),
 	};
