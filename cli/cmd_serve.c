@@ -9,6 +9,7 @@
  * under the same lock as the scrapes.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -112,8 +113,9 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 		.ai_socktype = SOCK_STREAM,
 	};
 	struct addrinfo *ai = NULL;
-	const char *colon = strrchr(s, ':');
-	char host[128];
+	const char *arg = s, *colon = strrchr(s, ':');
+	char host[128], *end;
+	unsigned long port;
 	size_t hlen;
 	int rc;
 
@@ -130,9 +132,16 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 		goto bad;
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port > 65535 || !isdigit((unsigned char)colon[1])) {
+		diag_err(d, NULL, "--listen '%s': the port is 0 to 65535", arg);
+		diag_hint(d, "an address and a port: 127.0.0.1:9435, [::1]:9435, 0.0.0.0:9435");
+		return -EINVAL;
+	}
 	rc = getaddrinfo(host, colon + 1, &hints, &ai);
 	if (rc || !ai) {
-		diag_err(d, NULL, "--listen '%s': %s", s, gai_strerror(rc));
+		diag_err(d, NULL, "--listen '%s': '%s' is no numeric IPv4 or IPv6 address", arg, host);
 		diag_hint(d, "an address and a port: 127.0.0.1:9435, [::1]:9435, 0.0.0.0:9435");
 		return -EINVAL;
 	}
@@ -141,7 +150,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	freeaddrinfo(ai);
 	return 0;
 bad:
-	diag_err(d, NULL, "--listen '%s': expected ADDRESS:PORT", s);
+	diag_err(d, NULL, "--listen '%s': expected ADDRESS:PORT", arg);
 	diag_hint(d, "an address and a port: 127.0.0.1:9435, [::1]:9435, 0.0.0.0:9435");
 	return -EINVAL;
 }

@@ -309,6 +309,33 @@ static void test_scrape_exact(void **state)
 	stop_serve(f, baseline);
 }
 
+/*
+ * What cannot be served says so before anything loads: a print recipe
+ * keeps no map (exit 1), a --listen that is no ADDRESS:PORT is a usage
+ * error (exit 2).
+ */
+static void test_refusals(void **state)
+{
+	struct fixture *f = *state;
+	char *print = harness_test_recipe("sleep-print");
+	char *getppid = harness_test_recipe("getppid-by-comm");
+	char *print_argv[] = { harness_paths.recipe, "serve", "--listen", "127.0.0.1:0",
+			       print, NULL };
+	char *listen_argv[] = { harness_paths.recipe, "serve", "--listen", "localhost",
+				getppid, NULL };
+
+	HARNESS_REQUIRE_ROOT();
+	HASSERT_EQ(&f->serve, hproc_run(&f->serve, print_argv, HARNESS_RUN_TIMEOUT_MS), 1);
+	HASSERT(&f->serve, strstr(strbuf_str(&f->serve.err),
+				  "prints a line per event and keeps no map to serve"));
+	hproc_free(&f->serve);
+	HASSERT_EQ(&f->serve, hproc_run(&f->serve, listen_argv, HARNESS_RUN_TIMEOUT_MS), 2);
+	HASSERT(&f->serve, strstr(strbuf_str(&f->serve.err),
+				  "--listen 'localhost': expected ADDRESS:PORT"));
+	free(print);
+	free(getppid);
+}
+
 /* ---- Prometheus ---------------------------------------------------- */
 
 static void prom_start(struct fixture *f, int *port)
@@ -524,6 +551,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_scrape_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prometheus_scrapes, setup, teardown),
 	};
 
