@@ -99,7 +99,6 @@ static int http_get(int port, const char *path, struct http_reply *r)
 	memset(r, 0, sizeof(*r));
 	strbuf_init(&r->head);
 	strbuf_init(&r->body);
-	strbuf_init(&all);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -109,6 +108,7 @@ static int http_get(int port, const char *path, struct http_reply *r)
 		close(fd);
 		return err;
 	}
+	strbuf_init(&all);
 	req = xasprintf("GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\n\r\n", path, port);
 	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
 		err = -EIO;
