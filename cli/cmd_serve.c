@@ -415,14 +415,27 @@ static int serve_loop(struct server *sv, int sigfd, struct diag_list *d)
 	return err;
 }
 
-/* Two recipes with one name would make one family twice. */
+/* Two recipes whose names read the same in a metric name would make one family twice. */
 static int check_unique(const struct server *sv, struct diag_list *d)
 {
-	for (size_t i = 0; i < sv->n; i++)
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(sv->v[i].recipe, sv->v[j].recipe))
-				return diag_err(d, NULL, "%s is served twice", sv->v[i].recipe);
-	return 0;
+	int err = 0;
+
+	for (size_t i = 0; i < sv->n && !err; i++) {
+		char *a = prom_sanitize(sv->v[i].recipe);
+
+		for (size_t j = 0; j < i && !err; j++) {
+			char *b = prom_sanitize(sv->v[j].recipe);
+
+			if (!strcmp(a, b) && !strcmp(sv->v[i].p->map_name, sv->v[j].p->map_name))
+				err = !strcmp(sv->v[i].recipe, sv->v[j].recipe)
+					? diag_err(d, NULL, "%s is served twice", sv->v[i].recipe)
+					: diag_err(d, NULL, "%s and %s would both be metric recipe_%s",
+						   sv->v[j].recipe, sv->v[i].recipe, a);
+			free(b);
+		}
+		free(a);
+	}
+	return err;
 }
 
 int cmd_serve(int argc, char **argv)

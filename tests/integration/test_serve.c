@@ -250,11 +250,13 @@ static void promtool_check(struct fixture *f, const char *text)
 	HASSERT(&f->tool, !*strbuf_str(&f->tool.out) && !*strbuf_str(&f->tool.err));
 }
 
-static void stop_serve(struct fixture *f, __u32 baseline)
+/* SIGTERM (systemd, kubelet) or SIGINT (Ctrl-C): detached, exit 0. */
+static void stop_serve(struct fixture *f, __u32 baseline, int sig)
 {
-	HASSERT_EQ(&f->serve, hproc_signal(&f->serve, SIGTERM), 0);
+	HASSERT_EQ(&f->serve, hproc_signal(&f->serve, sig), 0);
 	HASSERT_EQ(&f->serve, hproc_wait(&f->serve, 30000), 0);
-	harness_assert_no_rcp_progs(baseline, "serve and SIGTERM");
+	harness_assert_no_rcp_progs(baseline, sig == SIGTERM ? "serve and SIGTERM"
+							     : "serve and SIGINT");
 }
 
 /*
@@ -306,13 +308,14 @@ static void test_scrape_exact(void **state)
 	HASSERT_EQ(&f->serve, r.status, 404);
 	http_reply_release(&r);
 
-	stop_serve(f, baseline);
+	stop_serve(f, baseline, SIGTERM);
 }
 
 /*
- * What cannot be served says so before anything loads: a print recipe
- * keeps no map (exit 1), a --listen that is no ADDRESS:PORT is a usage
- * error (exit 2).
+ * What cannot be served says so before anything is served: a print
+ * recipe keeps no map (exit 1), a --listen that is no ADDRESS:PORT is a
+ * usage error (exit 2), one recipe twice would be one family twice
+ * (exit 1, after loading: nothing stays attached).
  */
 static void test_refusals(void **state)
 {
@@ -323,6 +326,8 @@ static void test_refusals(void **state)
 			       print, NULL };
 	char *listen_argv[] = { harness_paths.recipe, "serve", "--listen", "localhost",
 				getppid, NULL };
+	char *twice_argv[] = { harness_paths.recipe, "serve", "--listen", "127.0.0.1:0",
+			       getppid, getppid, NULL };
 
 	HARNESS_REQUIRE_ROOT();
 	HASSERT_EQ(&f->serve, hproc_run(&f->serve, print_argv, HARNESS_RUN_TIMEOUT_MS), 1);
@@ -332,6 +337,9 @@ static void test_refusals(void **state)
 	HASSERT_EQ(&f->serve, hproc_run(&f->serve, listen_argv, HARNESS_RUN_TIMEOUT_MS), 2);
 	HASSERT(&f->serve, strstr(strbuf_str(&f->serve.err),
 				  "--listen 'localhost': expected ADDRESS:PORT"));
+	hproc_free(&f->serve);
+	HASSERT_EQ(&f->serve, hproc_run(&f->serve, twice_argv, HARNESS_RUN_TIMEOUT_MS), 1);
+	HASSERT(&f->serve, strstr(strbuf_str(&f->serve.err), "getppid-by-comm is served twice"));
 	free(print);
 	free(getppid);
 }
@@ -544,7 +552,7 @@ static void test_prometheus_scrapes(void **state)
 	free(v);
 
 	hproc_free(&f->prom);
-	stop_serve(f, baseline);
+	stop_serve(f, baseline, SIGINT);
 }
 
 int main(void)
