@@ -36,11 +36,11 @@
 #include "util/strbuf.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9435"
-#define DEFAULT_MAX_SERIES 10000
+#define DEFAULT_MAX_KEYS 1000
 
 struct serve_opts {
 	const char *listen;
-	size_t max_series;
+	size_t max_keys;
 	char **recipes;
 	int nrecipes;
 };
@@ -57,7 +57,7 @@ struct served {
 struct server {
 	struct served *v;
 	size_t n;
-	size_t max_series;
+	size_t max_keys;
 	pthread_mutex_t lock;	/* sessions: a scrape against the main loop */
 };
 
@@ -65,7 +65,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
-		{ "max-series", required_argument, NULL, 'm' },
+		{ "max-keys", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -85,9 +85,9 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
 			if (errno || *end || end == optarg || optarg[0] == '-')
-				return cli_usage_error("serve", "--max-series '%s': expected a number (0: no limit)",
+				return cli_usage_error("serve", "--max-keys '%s': expected a number (0: no limit)",
 						       optarg);
-			o->max_series = (size_t)v;
+			o->max_keys = (size_t)v;
 			break;
 		case 'h':
 			cli_usage("serve", stdout);
@@ -251,7 +251,7 @@ static unsigned scrape(struct server *sv, char **body, size_t *len)
 			.help = sv->v[i].rf->r->summary,
 			.monotonic = sv->v[i].p->agg->additive,
 			.labels = sv->v[i].labels,
-			.max_series = sv->max_series,
+			.max_keys = sv->max_keys,
 			.report = r,
 		};
 	}
@@ -440,7 +440,7 @@ static int check_unique(const struct server *sv, struct diag_list *d)
 
 int cmd_serve(int argc, char **argv)
 {
-	struct serve_opts o = { .listen = DEFAULT_LISTEN, .max_series = DEFAULT_MAX_SERIES };
+	struct serve_opts o = { .listen = DEFAULT_LISTEN, .max_keys = DEFAULT_MAX_KEYS };
 	struct diag_list d = DIAG_LIST_INIT;
 	struct server sv = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct MHD_Daemon *daemon = NULL;
@@ -473,7 +473,7 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 
-	sv.max_series = o.max_series;
+	sv.max_keys = o.max_keys;
 	sv.v = xcalloc((size_t)o.nrecipes, sizeof(*sv.v));
 	for (int i = 0; i < o.nrecipes; i++) {
 		sv.n++;

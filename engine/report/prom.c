@@ -94,8 +94,8 @@ static const struct report_counter counters[] = {
 	  "Map updates refused because the map was full (max_entries).", get_dropped },
 	{ "recipe_evicted_starts_total", "counter",
 	  "Start events evicted before their end (start.max_entries).", get_evicted },
-	{ "recipe_series_cut", "gauge",
-	  "Entries left out of this scrape by --max-series (the smallest values).", get_cut },
+	{ "recipe_keys_cut", "gauge",
+	  "Entries left out of this scrape by --max-keys (the smallest values).", get_cut },
 };
 
 #define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
@@ -417,9 +417,9 @@ static char *family_name(const struct prom_source *src, const struct report_map 
 }
 
 /* Entries of m to show: the last `shown` (report_sort puts the largest last). */
-static size_t series_cut(const struct prom_source *src, const struct report_map *m)
+static size_t keys_cut(const struct prom_source *src, const struct report_map *m)
 {
-	return src->max_series && m->n > src->max_series ? m->n - src->max_series : 0;
+	return src->max_keys && m->n > src->max_keys ? m->n - src->max_keys : 0;
 }
 
 static void add_map(struct strbuf *sb, const struct prom_source *src,
@@ -432,7 +432,7 @@ static void add_map(struct strbuf *sb, const struct prom_source *src,
 	strbuf_init(&labels);
 	add_help(sb, family, src->help);
 	strbuf_addf(sb, "# TYPE %s %s\n", family, kinds[kind].type);
-	for (size_t i = series_cut(src, m); i < m->n; i++) {
+	for (size_t i = keys_cut(src, m); i < m->n; i++) {
 		strbuf_reset(&labels);
 		entry_labels(&labels, src, m, &m->entries[i]);
 		add_entry(sb, family, kind, strbuf_str(&labels), m, &m->entries[i]);
@@ -453,7 +453,7 @@ static void add_counter(struct strbuf *sb, const struct report_counter *c,
 		size_t cut = 0;
 
 		for (size_t j = 0; j < src[i].report->n; j++)
-			cut += series_cut(&src[i], &src[i].report->maps[j]);
+			cut += keys_cut(&src[i], &src[i].report->maps[j]);
 		strbuf_reset(&label);
 		strbuf_addstr(&label, "recipe=");
 		add_label_value(&label, src[i].recipe);

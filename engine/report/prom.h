@@ -24,8 +24,8 @@
  * Then one family per report counter, a sample per recipe labelled
  * recipe="cpu/syscalls-by-comm": recipe_lost_events_total,
  * recipe_missed_events_total, recipe_dropped_keys_total,
- * recipe_evicted_starts_total, recipe_series_cut (entries left out of
- * this scrape by max_series), and recipe_scrape_read_seconds.
+ * recipe_evicted_starts_total, recipe_keys_cut (entries left out of
+ * this scrape by max_keys), and recipe_scrape_read_seconds.
  */
 #ifndef RECIPE_REPORT_PROM_H
 #define RECIPE_REPORT_PROM_H
@@ -44,14 +44,14 @@ struct prom_source {
 	const char *help;	/* one line, the recipe's summary */
 	bool monotonic;		/* a scalar map that only grows (count, sum): a counter */
 	char *const *labels;	/* a name per key part (prom_label_names) */
-	size_t max_series;	/* entries (series) per map at most; 0: all */
+	size_t max_keys;	/* entries (label sets) per map at most; 0: all */
 	const struct report *report;	/* a snapshot, not cleared */
 };
 
 /*
  * The exposition of n recipes' reports; each family appears once, in
  * source order, entries sorted as report_sort() leaves them. When a map
- * has more than max_series entries, those with the largest values are
+ * has more than max_keys entries, those with the largest values are
  * kept. read_seconds (what reading every map took) is reported as a
  * gauge. Returns 0 or -errno from the stream.
  */

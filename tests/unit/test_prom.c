@@ -60,9 +60,9 @@ static char *render(const struct prom_source *src, size_t n)
 	"# HELP recipe_evicted_starts_total Start events evicted before their end (start.max_entries).\n" \
 	"# TYPE recipe_evicted_starts_total counter\n"					\
 	"recipe_evicted_starts_total{recipe=\"" recipe "\"} 0\n"			\
-	"# HELP recipe_series_cut Entries left out of this scrape by --max-series (the smallest values).\n" \
-	"# TYPE recipe_series_cut gauge\n"						\
-	"recipe_series_cut{recipe=\"" recipe "\"} " cut "\n"				\
+	"# HELP recipe_keys_cut Entries left out of this scrape by --max-keys (the smallest values).\n" \
+	"# TYPE recipe_keys_cut gauge\n"						\
+	"recipe_keys_cut{recipe=\"" recipe "\"} " cut "\n"				\
 	"# HELP recipe_scrape_read_seconds Time this scrape took to read every map.\n"	\
 	"# TYPE recipe_scrape_read_seconds gauge\n"					\
 	"recipe_scrape_read_seconds 0.250000\n"
@@ -244,8 +244,8 @@ static void test_escaping_and_counters(void **state)
 	report_free(r);
 }
 
-/* With max_series, the largest entries stay and the cut is a metric. */
-static void test_series_cut(void **state)
+/* With max_keys, the largest entries stay and the cut is a metric. */
+static void test_keys_cut(void **state)
 {
 	struct report *r = report_new();
 	struct report_map *m = report_add_map(r, "@", RS_SCALAR, 1);
@@ -253,7 +253,7 @@ static void test_series_cut(void **state)
 	char **labels = prom_label_names(exprs, 1);
 	struct prom_source src = {
 		.recipe = "c/n", .help = "h", .monotonic = true, .labels = labels,
-		.max_series = 2, .report = r,
+		.max_keys = 2, .report = r,
 	};
 	char *got;
 
@@ -329,7 +329,7 @@ int main(void)
 		cmocka_unit_test(test_lhist_bounds),
 		cmocka_unit_test(test_gauges_and_summary),
 		cmocka_unit_test(test_escaping_and_counters),
-		cmocka_unit_test(test_series_cut),
+		cmocka_unit_test(test_keys_cut),
 		cmocka_unit_test(test_family_names),
 		cmocka_unit_test(test_label_names),
 		cmocka_unit_test(test_sanitize),
