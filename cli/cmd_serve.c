@@ -4,9 +4,9 @@
  * reads every map as it is (session_snapshot without clearing), so
  * counters only grow and two scrapers see the same values; the
  * exposition is engine/report/prom.c. The main thread waits on a
- * signalfd (SIGINT, SIGTERM end; SIGHUP is reported and ignored: no
- * reload yet) and on the sessions' event fds (user stacks to name),
- * under the same lock as the scrapes.
+ * signalfd (SIGINT, SIGTERM end; SIGHUP loads the recipes again and,
+ * when every one attached, swaps them in) and on the sessions' event fds
+ * (user stacks to name), under the same lock as the scrapes.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -54,11 +54,16 @@ struct served {
 	char **labels;		/* a label name per key part */
 };
 
-struct server {
+/* The recipes being served: every one attached, names unique. */
+struct served_set {
 	struct served *v;
 	size_t n;
+};
+
+struct server {
+	struct served_set set;	/* replaced (under lock) only by the main thread */
 	size_t max_keys;
-	pthread_mutex_t lock;	/* sessions: a scrape against the main loop */
+	pthread_mutex_t lock;	/* the set: a scrape against the main loop */
 };
 
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
@@ -226,38 +231,41 @@ static double now_seconds(void)
 static unsigned scrape(struct server *sv, char **body, size_t *len)
 {
 	struct diag_list d = DIAG_LIST_INIT;
-	struct prom_source *src = xcalloc(sv->n, sizeof(*src));
+	const struct served_set *set = &sv->set;
+	struct prom_source *src;
 	FILE *fp = open_memstream(body, len);
 	unsigned status = MHD_HTTP_OK;
 	double t0;
-	size_t i;
+	size_t i, n;
 
 	if (!fp) {
-		free(src);
 		*body = xasprintf("recipe serve: open_memstream: %s\n", strerror(errno));
 		*len = strlen(*body);
 		return MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
 	pthread_mutex_lock(&sv->lock);
+	n = set->n;
+	src = xcalloc(n ? n : 1, sizeof(*src));
 	t0 = now_seconds();
-	for (i = 0; i < sv->n; i++) {
+	for (i = 0; i < n; i++) {
+		const struct served *one = &set->v[i];
 		struct report *r;
 
-		if (session_snapshot(sv->v[i].s, false, &r, &d))
+		if (session_snapshot(one->s, false, &r, &d))
 			break;
 		report_sort(r);
 		src[i] = (struct prom_source){
-			.recipe = sv->v[i].recipe,
-			.help = sv->v[i].rf->r->summary,
-			.monotonic = sv->v[i].p->agg->additive,
-			.labels = sv->v[i].labels,
+			.recipe = one->recipe,
+			.help = one->rf->r->summary,
+			.monotonic = one->p->agg->additive,
+			.labels = one->labels,
 			.max_keys = sv->max_keys,
 			.report = r,
 		};
 	}
-	pthread_mutex_unlock(&sv->lock);
-	if (i == sv->n && report_print_prom(src, sv->n, now_seconds() - t0, fp))
+	if (i == n && report_print_prom(src, n, now_seconds() - t0, fp))
 		diag_err(&d, NULL, "writing the exposition failed");
+	pthread_mutex_unlock(&sv->lock);	/* src borrows the set's names */
 	fclose(fp);
 	if (!diag_ok(&d)) {
 		/* the body says what failed; the log too, once */
@@ -274,7 +282,7 @@ static unsigned scrape(struct server *sv, char **body, size_t *len)
 		diag_print(&d, stderr);
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
-	for (size_t j = 0; j < sv->n; j++)
+	for (size_t j = 0; j < n; j++)
 		report_free((struct report *)src[j].report);
 	free(src);
 	diag_list_release(&d);
@@ -370,45 +378,104 @@ static void print_serving(const struct server *sv, struct MHD_Daemon *daemon,
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, host, sizeof(host));
 	else
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, host, sizeof(host));
-	for (size_t i = 0; i < sv->n; i++)
-		npoints += sv->v[i].p->npoints;
+	for (size_t i = 0; i < sv->set.n; i++)
+		npoints += sv->set.v[i].p->npoints;
 	fprintf(stderr, "Attached %zu probe%s (", npoints, npoints == 1 ? "" : "s");
-	for (size_t i = 0; i < sv->n; i++)
-		fprintf(stderr, "%s%s", i ? ", " : "", sv->v[i].recipe);
+	for (size_t i = 0; i < sv->set.n; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", sv->set.v[i].recipe);
 	fprintf(stderr, "). Serving http://%s%s%s:%u/metrics, Ctrl-C or SIGTERM to end.\n",
 		ss->ss_family == AF_INET6 ? "[" : "", host,
 		ss->ss_family == AF_INET6 ? "]" : "", info ? info->port : 0);
 }
 
-/* Until SIGINT or SIGTERM; user stacks named as they are announced. */
-static int serve_loop(struct server *sv, int sigfd, struct diag_list *d)
+static int check_unique(const struct served_set *set, struct diag_list *d);
+
+/* Load and attach every recipe of o, or none (d says why). */
+static int set_load(const struct serve_opts *o, struct served_set *set, struct diag_list *d)
 {
-	struct pollfd *fds = xcalloc(sv->n + 1, sizeof(*fds));
+	set->v = xcalloc((size_t)o->nrecipes, sizeof(*set->v));
+	set->n = 0;
+	for (int i = 0; i < o->nrecipes; i++) {
+		int err;
+
+		set->n++;
+		err = serve_one(o->recipes[i], &set->v[i], d);
+		if (err)
+			return err;
+	}
+	return check_unique(set, d);
+}
+
+static void set_release(struct served_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		served_release(&set->v[i]);
+	free(set->v);
+	set->v = NULL;
+	set->n = 0;
+}
+
+/*
+ * SIGHUP: the recipes again, read anew (an edited file, an upgraded
+ * catalogue). Only a set that attached completely replaces the one
+ * served; its maps are new, so its counters start from 0 (a counter
+ * reset to Prometheus). A failure keeps the old set.
+ */
+static void reload(struct server *sv, const struct serve_opts *o)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct served_set fresh = { 0 }, old;
+
+	if (set_load(o, &fresh, &d)) {
+		set_release(&fresh);
+		diag_print(&d, stderr);
+		fprintf(stderr, "recipe serve: SIGHUP: reload failed, still serving what was loaded before\n");
+	} else {
+		pthread_mutex_lock(&sv->lock);
+		old = sv->set;
+		sv->set = fresh;
+		pthread_mutex_unlock(&sv->lock);
+		set_release(&old);
+		diag_print(&d, stderr);	/* warnings */
+		fprintf(stderr, "recipe serve: SIGHUP: reloaded %zu recipe%s, counting from 0\n",
+			sv->set.n, sv->set.n == 1 ? "" : "s");
+	}
+	diag_list_release(&d);
+}
+
+/* Until SIGINT or SIGTERM; user stacks named as they are announced. */
+static int serve_loop(struct server *sv, const struct serve_opts *o, int sigfd,
+		      struct diag_list *d)
+{
+	struct pollfd *fds = NULL;
 	int err = 0;
 
-	fds[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
-	for (size_t i = 0; i < sv->n; i++)
-		fds[i + 1] = (struct pollfd){ .fd = session_event_fd(sv->v[i].s), .events = POLLIN };
 	for (;;) {
+		const struct served_set *set = &sv->set;	/* only this thread replaces it */
 		struct signalfd_siginfo si;
 
-		if (poll(fds, sv->n + 1, -1) < 0) {
+		fds = xrealloc(fds, (set->n + 1) * sizeof(*fds));
+		fds[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		for (size_t i = 0; i < set->n; i++)
+			fds[i + 1] = (struct pollfd){ .fd = session_event_fd(set->v[i].s),
+						      .events = POLLIN };
+		if (poll(fds, set->n + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			err = diag_err(d, NULL, "poll: %s", strerror(errno));
 			break;
 		}
-		for (size_t i = 0; i < sv->n; i++) {
+		for (size_t i = 0; i < set->n; i++) {
 			if (!fds[i + 1].revents)
 				continue;
 			pthread_mutex_lock(&sv->lock);
-			session_poll_events(sv->v[i].s);
+			session_poll_events(set->v[i].s);
 			pthread_mutex_unlock(&sv->lock);
 		}
 		if (fds[0].revents && read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo != SIGHUP)
 				break;
-			fprintf(stderr, "recipe serve: SIGHUP: reloading is not supported yet, ignored\n");
+			reload(sv, o);
 		}
 	}
 	free(fds);
@@ -416,21 +483,21 @@ static int serve_loop(struct server *sv, int sigfd, struct diag_list *d)
 }
 
 /* Two recipes whose names read the same in a metric name would make one family twice. */
-static int check_unique(const struct server *sv, struct diag_list *d)
+static int check_unique(const struct served_set *set, struct diag_list *d)
 {
 	int err = 0;
 
-	for (size_t i = 0; i < sv->n && !err; i++) {
-		char *a = prom_sanitize(sv->v[i].recipe);
+	for (size_t i = 0; i < set->n && !err; i++) {
+		char *a = prom_sanitize(set->v[i].recipe);
 
 		for (size_t j = 0; j < i && !err; j++) {
-			char *b = prom_sanitize(sv->v[j].recipe);
+			char *b = prom_sanitize(set->v[j].recipe);
 
-			if (!strcmp(a, b) && !strcmp(sv->v[i].p->map_name, sv->v[j].p->map_name))
-				err = !strcmp(sv->v[i].recipe, sv->v[j].recipe)
-					? diag_err(d, NULL, "%s is served twice", sv->v[i].recipe)
+			if (!strcmp(a, b) && !strcmp(set->v[i].p->map_name, set->v[j].p->map_name))
+				err = !strcmp(set->v[i].recipe, set->v[j].recipe)
+					? diag_err(d, NULL, "%s is served twice", set->v[i].recipe)
 					: diag_err(d, NULL, "%s and %s would both be metric recipe_%s",
-						   sv->v[j].recipe, sv->v[i].recipe, a);
+						   set->v[j].recipe, set->v[i].recipe, a);
 			free(b);
 		}
 		free(a);
@@ -474,25 +541,17 @@ int cmd_serve(int argc, char **argv)
 	}
 
 	sv.max_keys = o.max_keys;
-	sv.v = xcalloc((size_t)o.nrecipes, sizeof(*sv.v));
-	for (int i = 0; i < o.nrecipes; i++) {
-		sv.n++;
-		if (serve_one(o.recipes[i], &sv.v[i], &d))
-			goto out;
-	}
-	if (check_unique(&sv, &d))
+	if (set_load(&o, &sv.set, &d))
 		goto out;
 	daemon = http_start(&sv, &ss, &d);
 	if (!daemon)
 		goto out;
 	print_serving(&sv, daemon, &ss);
-	serve_loop(&sv, sigfd, &d);
+	serve_loop(&sv, &o, sigfd, &d);
 out:
 	if (daemon)
 		MHD_stop_daemon(daemon);	/* joins the thread: no scrape after this */
-	for (size_t i = 0; i < sv.n; i++)
-		served_release(&sv.v[i]);
-	free(sv.v);
+	set_release(&sv.set);
 	if (sigfd >= 0)
 		close(sigfd);
 	ret = diag_ok(&d) ? EXIT_OK : EXIT_FAILED;

@@ -9,8 +9,8 @@
  * rcp-wl-sys), read 100 4096 and read 50 100 (comm rcp-wl-read). The
  * direct case reads /metrics over a plain HTTP/1.0 socket and expects
  * exact lines, values that only grow between scrapes, promtool's
- * approval, /healthz, and a clean exit 0 on SIGTERM with nothing left
- * attached. The Prometheus case starts /usr/bin/prometheus with a
+ * approval, /healthz, a SIGHUP that attaches the recipes anew, and a
+ * clean exit 0 on SIGTERM with nothing left attached. The Prometheus case starts /usr/bin/prometheus with a
  * generated config (scrape_interval 1s) in a temporary directory and
  * asks its HTTP API (/api/v1/query) for the counter and the histogram's
  * buckets, parsed with json-c. No shell anywhere, no new library.
@@ -262,7 +262,8 @@ static void stop_serve(struct fixture *f, __u32 baseline, int sig)
 /*
  * /metrics line for line: the counter, every bucket (cumulative, le the
  * largest value a bucket holds), _sum and _count; a second scrape after
- * more events shows the sum of both (nothing is reset by a scrape).
+ * more events shows the sum of both (nothing is reset by a scrape);
+ * after SIGHUP the maps are new and count from 0.
  */
 static void test_scrape_exact(void **state)
 {
@@ -306,6 +307,17 @@ static void test_scrape_exact(void **state)
 	http_reply_release(&r);
 	HASSERT_EQ(&f->serve, http_get(f->port, "/nothing", &r), 0);
 	HASSERT_EQ(&f->serve, r.status, 404);
+	http_reply_release(&r);
+
+	/* SIGHUP: the recipes attached anew, so their maps start empty */
+	HASSERT_EQ(&f->serve, hproc_signal(&f->serve, SIGHUP), 0);
+	HASSERT_EQ(&f->serve, hproc_wait_for(&f->serve, 2, "SIGHUP: reloaded 2 recipes",
+					     HARNESS_ATTACH_TIMEOUT_MS), 0);
+	workload(f, "getppid", "7", NULL);
+	scrape(f, &r);
+	HASSERT(&f->serve, strstr(strbuf_str(&r.body),
+		"\nrecipe_getppid_by_comm_total{comm=\"rcp-wl-sys\"} 7\n"));
+	HASSERT(&f->serve, !strstr(strbuf_str(&r.body), "comm=\"rcp-wl-read\""));
 	http_reply_release(&r);
 
 	stop_serve(f, baseline, SIGTERM);
