@@ -9,7 +9,8 @@
  * rcp-wl-sys), read 100 4096 and read 50 100 (comm rcp-wl-read). The
  * direct case reads /metrics over a plain HTTP/1.0 socket and expects
  * exact lines, values that only grow between scrapes, promtool's
- * approval, /healthz, a SIGHUP that attaches the recipes anew, and a
+ * approval, /healthz, a SIGHUP that attaches the recipes anew (and one
+ * that fails on a broken file and keeps the old maps counting), and a
  * clean exit 0 on SIGTERM with nothing left attached. The Prometheus case starts /usr/bin/prometheus with a
  * generated config (scrape_interval 1s) in a temporary directory and
  * asks its HTTP API (/api/v1/query) for the counter and the histogram's
@@ -39,7 +40,7 @@ struct fixture {
 	struct hproc prom;
 	struct hproc wl;
 	struct hproc tool;
-	char dir[PATH_MAX];	/* Prometheus's config and data, or "" */
+	char dir[PATH_MAX];	/* scratch (Prometheus's config and data), or "" */
 	int port;		/* serve's */
 };
 
@@ -356,6 +357,62 @@ static void test_refusals(void **state)
 	free(getppid);
 }
 
+/*
+ * A reload that fails (the recipe file broken meanwhile) keeps serving
+ * the old maps, still counting.
+ */
+static void test_reload_failure(void **state)
+{
+	struct fixture *f = *state;
+	char *src = harness_test_recipe("getppid-by-comm");
+	char *copy, *text = NULL;
+	char *argv[] = { harness_paths.recipe, "serve", "--listen", "127.0.0.1:0", NULL, NULL };
+	struct http_reply r;
+	const char *at;
+	__u32 baseline;
+	size_t len = 0;
+	FILE *fp;
+
+	HARNESS_REQUIRE_ROOT();
+	baseline = harness_bpf_max_prog_id();
+	snprintf(f->dir, sizeof(f->dir), "/var/tmp/rcp-serve.XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		*f->dir = '\0';
+		fail_msg("mkdtemp: %s", strerror(errno));
+	}
+	copy = xasprintf("%s/getppid-by-comm.yaml", f->dir);
+	fp = fopen(src, "r");
+	if (!fp || getdelim(&text, &len, '\0', fp) < 0)
+		fail_msg("%s: %s", src, strerror(errno));
+	fclose(fp);
+	fp = fopen(copy, "w");
+	if (!fp || fputs(text, fp) == EOF || fclose(fp))
+		fail_msg("%s: %s", copy, strerror(errno));
+	argv[4] = copy;
+	HASSERT_EQ(&f->serve, hproc_spawn(&f->serve, argv, 0), 0);
+	HASSERT_EQ(&f->serve, hproc_wait_for(&f->serve, 2, "/metrics, ", HARNESS_ATTACH_TIMEOUT_MS), 0);
+	at = strstr(strbuf_str(&f->serve.err), "Serving http://127.0.0.1:");
+	HASSERT(&f->serve, at);
+	f->port = atoi(at + strlen("Serving http://127.0.0.1:"));
+	workload(f, "getppid", "5", NULL);
+
+	fp = fopen(copy, "w");
+	if (!fp || fputs("summary: [unclosed\n", fp) == EOF || fclose(fp))
+		fail_msg("%s: %s", copy, strerror(errno));
+	HASSERT_EQ(&f->serve, hproc_signal(&f->serve, SIGHUP), 0);
+	HASSERT_EQ(&f->serve, hproc_wait_for(&f->serve, 2, "SIGHUP: reload failed, still serving",
+					     HARNESS_ATTACH_TIMEOUT_MS), 0);
+	workload(f, "getppid", "3", NULL);
+	scrape(f, &r);
+	HASSERT(&f->serve, strstr(strbuf_str(&r.body),
+		"\nrecipe_getppid_by_comm_total{comm=\"rcp-wl-sys\"} 8\n"));
+	http_reply_release(&r);
+	stop_serve(f, baseline, SIGTERM);
+	free(text);
+	free(src);
+	free(copy);
+}
+
 /* ---- Prometheus ---------------------------------------------------- */
 
 static void prom_start(struct fixture *f, int *port)
@@ -572,6 +629,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_scrape_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prometheus_scrapes, setup, teardown),
 	};
 
