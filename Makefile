@@ -15,6 +15,8 @@ OUTPUT  ?= build
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/recipe
+# systemd reads units from /usr/local/lib/systemd/system too
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 VERSION := 0.1.0
 
 CC      ?= cc
@@ -34,7 +36,7 @@ SANITIZE ?=
 ALL_CFLAGS  = -std=gnu11 $(WARNINGS) $(DEFINES) $(INCLUDES) -MMD -MP \
 	      $(SANITIZE) $(CFLAGS)
 ALL_LDFLAGS = $(SANITIZE) $(LDFLAGS)
-LDLIBS  += -lbpf -lelf -lz -lcyaml -lyaml -ljson-c -lxxhash
+LDLIBS  += -lbpf -lelf -lz -lcyaml -lyaml -ljson-c -lxxhash -lmicrohttpd -lpthread
 
 ifeq ($(V),1)
 Q =
@@ -191,10 +193,12 @@ bench: deps
 	$(Q)./bench/run
 
 install: $(OUTPUT)/recipe
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(OUTPUT)/recipe $(DESTDIR)$(BINDIR)/recipe
 	cp -r recipes $(DESTDIR)$(DATADIR)/
 	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
+	sed 's|@BINDIR@|$(BINDIR)|' dist/systemd/recipe-serve.service > $(DESTDIR)$(UNITDIR)/recipe-serve.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/recipe-serve.service
 
 clean:
 	rm -rf $(OUTPUT) $(ASAN_OUTPUT)

@@ -38,6 +38,7 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_prebuild(int argc, char **argv);
 int cmd_probes(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Print usage of a command to fp (stdout for --help, stderr for errors). */
 void cli_usage(const char *name, FILE *fp);

@@ -41,6 +41,11 @@ static const struct cli_cmd commands[] = {
 	  "  -f, --format FMT     text (default, bpftrace's layout), json, or folded (flame graph stacks)\n"
 	  "      --max-probes N   allow N attach points after globs expand (default: the recipe's max_probes, else 512)\n",
 	  cmd_run },
+	{ "serve", "[--listen ADDR:PORT] [--max-keys N] NAME|FILE.yaml...",
+	  "keep recipes attached and serve their maps to Prometheus on /metrics",
+	  "  -l, --listen A:P     where to listen (default 127.0.0.1:9435; port 0: any free one)\n"
+	  "      --max-keys N     keys per recipe map at most, the largest kept (default 1000, 0: all)\n",
+	  cmd_serve },
 	{ "probes", "[-v] [PATTERN]",
 	  "list what can be probed here, by type (PATTERN: a glob such as 'tracepoint:block:*')",
 	  "  -v, --verbose        also each probe's args and their types\n",

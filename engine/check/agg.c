@@ -82,6 +82,7 @@ static void merge_stats(struct report_value *into, const struct report_value *fr
 
 static void merge_buckets(struct report_value *into, const struct report_value *from)
 {
+	into->sum += from->sum;
 	for (unsigned i = 0; i < into->nbuckets && i < from->nbuckets; i++)
 		into->buckets[i] += from->buckets[i];
 }
@@ -112,13 +113,15 @@ static const struct agg_kind kinds[] = {
 	  .value_size = sizeof(struct stats_value), .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/stats.bpf.c",
 	  .shape = RS_STATS, .fold = fold_stats, .merge = merge_stats },
 	{ .type = AGG_HIST, .additive = true, .counts_events = true, .name = "hist", .doc = "power-of-two histogram of value",
-	  .needs_value = true, .bucketed = true, .value_ctype = "__u64", .value_size = 8,
-	  .slot_tmpl = "agg/hist-slot.bpf.c", .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/count.bpf.c",
-	  .shape = RS_HIST, .fold = fold_add, .merge = merge_buckets },
+	  .needs_value = true, .bucketed = true, .value_ctype = "struct rcp_stats",
+	  .value_size = sizeof(struct stats_value), .slot_tmpl = "agg/hist-slot.bpf.c",
+	  .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/stats.bpf.c",
+	  .shape = RS_HIST, .fold = fold_stats, .merge = merge_buckets },
 	{ .type = AGG_LHIST, .additive = true, .counts_events = true, .name = "lhist", .doc = "linear histogram of value (min, max, step)",
-	  .needs_value = true, .bucketed = true, .value_ctype = "__u64", .value_size = 8,
-	  .slot_tmpl = "agg/lhist-slot.bpf.c", .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/count.bpf.c",
-	  .shape = RS_LHIST, .fold = fold_add, .merge = merge_buckets },
+	  .needs_value = true, .bucketed = true, .value_ctype = "struct rcp_stats",
+	  .value_size = sizeof(struct stats_value), .slot_tmpl = "agg/lhist-slot.bpf.c",
+	  .map_tmpl = "maps/percpu_hash.bpf.c", .tmpl = "agg/stats.bpf.c",
+	  .shape = RS_LHIST, .fold = fold_stats, .merge = merge_buckets },
 };
 const struct agg_kind *agg_find(const char *name)
 {

@@ -56,7 +56,7 @@ enum report_shape {
 struct report_value {
 	int64_t value;		/* RS_SCALAR */
 	uint64_t count;		/* RS_AVG, RS_STATS; while folding min/max: whether set */
-	int64_t sum;		/* RS_AVG, RS_STATS */
+	int64_t sum;		/* RS_AVG, RS_STATS; RS_HIST, RS_LHIST: of every value */
 	uint64_t *buckets;	/* RS_HIST, RS_LHIST; owned; nbuckets long */
 	unsigned nbuckets;
 };

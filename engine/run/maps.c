@@ -233,9 +233,12 @@ static void decode_entries(const struct plan *p, const struct maps_keys *mk,
 		maps_decode_key(p, mk, raw[i].key, e->key);
 		e->val.nbuckets = nbuckets(p);
 		e->val.buckets = xcalloc(e->val.nbuckets, sizeof(*e->val.buckets));
-		for (j = i; j < n && !memcmp(raw[j].key, raw[i].key, p->key_size); j++)
+		/* each slot keeps its count and the sum of its values (struct rcp_stats) */
+		for (j = i; j < n && !memcmp(raw[j].key, raw[i].key, p->key_size); j++) {
 			if (raw[j].slot < e->val.nbuckets)
-				e->val.buckets[raw[j].slot] += (uint64_t)raw[j].val.value;
+				e->val.buckets[raw[j].slot] += raw[j].val.count;
+			e->val.sum += raw[j].val.sum;
+		}
 		i = j;
 	}
 }

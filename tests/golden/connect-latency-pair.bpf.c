@@ -28,7 +28,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 10240);
 	__type(key, struct rcp_key);
-	__type(value, __u64);
+	__type(value, struct rcp_stats);
 } rcp_map SEC(".maps");
 
 /* A start-to-end recipe: what both events see, and what the start keeps. */
@@ -208,11 +208,13 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 407 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_log2_slot(rcp_value);
 	{
-		__u64 rcp_zero = 0;
-		__u64 *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);
+		struct rcp_stats rcp_zero = {};
+		struct rcp_stats *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);
 
-		if (rcp_v)
-			*rcp_v += 1;
+		if (rcp_v) {
+			rcp_v->count += 1;
+			rcp_v->sum += rcp_value;
+		}
 	}
 
 	return 0;
@@ -243,7 +245,7 @@ int rcp_prog_1(struct rcp_record_1 *ctx)
 #line 11 "tests/golden/connect-latency-pair.yaml"
 	if (!((__s64)ctx->newstate == 2LL))
 		return 0;
-#line 445 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 447 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	struct rcp_match rcp_match;
 	struct rcp_started rcp_started;
 
@@ -251,13 +253,13 @@ int rcp_prog_1(struct rcp_record_1 *ctx)
 	__builtin_memset(&rcp_started, 0, sizeof(rcp_started));
 #line 12 "tests/golden/connect-latency-pair.yaml"
 	rcp_match.m0 = ctx->skaddr;
-#line 453 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 455 "tests/golden/connect-latency-pair.yaml.bpf.c"
 #line 14 "tests/golden/connect-latency-pair.yaml"
 	bpf_get_current_comm(rcp_started.s0, 16);
-#line 456 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 458 "tests/golden/connect-latency-pair.yaml.bpf.c"
 #line 15 "tests/golden/connect-latency-pair.yaml"
 	rcp_started.s1 = ctx->dport;
-#line 459 "tests/golden/connect-latency-pair.yaml.bpf.c"
+#line 461 "tests/golden/connect-latency-pair.yaml.bpf.c"
 	rcp_pair_start(&rcp_match, &rcp_started);
 
 	return 0;

@@ -26,7 +26,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 10240);
 	__type(key, struct rcp_key);
-	__type(value, __u64);
+	__type(value, struct rcp_stats);
 } rcp_map SEC(".maps");
 
 /* --pid and --comm, filtered here so other processes cost one branch. */
@@ -88,11 +88,13 @@ int rcp_prog_0(struct rcp_record_0 *ctx)
 #line 287 "tests/golden/read-size-hist.yaml.bpf.c"
 	rcp_key.rcp_slot = rcp_log2_slot(rcp_value);
 	{
-		__u64 rcp_zero = 0;
-		__u64 *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);
+		struct rcp_stats rcp_zero = {};
+		struct rcp_stats *rcp_v = rcp_lookup_or_init(&rcp_map, &rcp_key, &rcp_zero);
 
-		if (rcp_v)
-			*rcp_v += 1;
+		if (rcp_v) {
+			rcp_v->count += 1;
+			rcp_v->sum += rcp_value;
+		}
 	}
 
 	return 0;
