@@ -66,6 +66,18 @@ static const struct perf_event_name hardware_events[] = {
 	{ "ref-cycles", NULL, PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, 1000000 },
 	{ "LLC-load-misses", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(LL, READ, MISS), 1000 },
 	{ "LLC-loads", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(LL, READ, ACCESS), 1000 },
+	/* perf's generic cache events, by perf list's names */
+	{ "L1-dcache-load-misses", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(L1D, READ, MISS), 10000 },
+	{ "L1-dcache-loads", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(L1D, READ, ACCESS), 100000 },
+	{ "L1-dcache-stores", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(L1D, WRITE, ACCESS), 100000 },
+	{ "L1-icache-load-misses", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(L1I, READ, MISS), 10000 },
+	{ "LLC-stores", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(LL, WRITE, ACCESS), 1000 },
+	{ "LLC-store-misses", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(LL, WRITE, MISS), 1000 },
+	{ "dTLB-loads", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(DTLB, READ, ACCESS), 100000 },
+	{ "dTLB-load-misses", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(DTLB, READ, MISS), 1000 },
+	{ "iTLB-load-misses", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(ITLB, READ, MISS), 1000 },
+	{ "branch-loads", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(BPU, READ, ACCESS), 100000 },
+	{ "branch-load-misses", NULL, PERF_TYPE_HW_CACHE, HW_CACHE(BPU, READ, MISS), 10000 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
