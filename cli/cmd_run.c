@@ -584,6 +584,8 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "Tracing for %g s, Ctrl-C to end.\n", o.duration);
 	else
 		fprintf(stderr, "Tracing, Ctrl-C to end.\n");
+	if (o.format->print_attached)
+		o.format->print_attached(p->npoints, stdout);
 	if (p->print_header && o.format->for_people)
 		fputs(p->print_header, stdout);
 	if (c.pid > 0 && child_release(&c, &d))

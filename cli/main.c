@@ -38,7 +38,7 @@ static const struct cli_cmd commands[] = {
 	  "      --pid PID        only events of process PID\n"
 	  "      --comm NAME      only events of processes named NAME\n"
 	  "  -c, --cmd 'CMD ARGS' run CMD once attached, trace only it, stop when it exits\n"
-	  "  -f, --format FMT     text (default, bpftrace's layout), json, or folded (flame graph stacks)\n"
+	  "  -f, --format FMT     text (default, bpftrace's layout), json, folded (flame graph stacks), bpftrace-json (as bpftrace -f json)\n"
 	  "      --max-probes N   allow N attach points after globs expand (default: the recipe's max_probes, else 512)\n",
 	  cmd_run },
 	{ "serve", "[--listen ADDR:PORT] [--max-keys N] NAME|FILE.yaml...",

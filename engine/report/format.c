@@ -26,6 +26,9 @@ const struct report_format report_formats[] = {
 	  report_print_json, json_event, false, false },
 	{ "folded", "folded stacks for flame graphs: comm;frames... COUNT per entry",
 	  report_print_folded, NULL, false, true },
+	{ "bpftrace-json", "the NDJSON stream bpftrace -f json writes, for tools that read it",
+	  report_print_bpftrace_json, report_print_bpftrace_event, false, false,
+	  report_print_bpftrace_attached },
 	{ NULL, NULL, NULL, NULL, false, false },
 };
 

@@ -31,7 +31,15 @@ struct report_format {
 	 * the format is for maps only.
 	 */
 	bool scalar_maps_only;
+	/* Once every probe is attached, before any event (NULL: nothing). */
+	void (*print_attached)(size_t probes, FILE *fp);
 };
+
+/* bpftrace -f json (bpftrace_json.c): the report, an event, the attached line. */
+int report_print_bpftrace_json(const struct report *r, FILE *fp);
+void report_print_bpftrace_event(const struct print_format *f, const struct report_key_part *parts,
+				 unsigned n, FILE *fp);
+void report_print_bpftrace_attached(size_t probes, FILE *fp);
 
 /* Every format, the default first; ends with a NULL name. */
 extern const struct report_format report_formats[];

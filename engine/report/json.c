@@ -8,11 +8,10 @@
  * bpftrace's inclusive min/max plus the text label. docs/output.md is
  * the reference for the shape.
  */
-#include "report/report.h"
+#include "report/json.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <json-c/json.h>
 
 #include "util/strbuf.h"
 
@@ -34,10 +33,8 @@ static void add_u64(struct json_object *o, const char *k, uint64_t v)
 	json_object_object_add(o, k, json_object_new_uint64(v));
 }
 
-static void add_key(struct json_object *entry, const struct report_map *m,
-		    const struct report_entry *e)
+char *report_key_joined(const struct report_map *m, const struct report_entry *e)
 {
-	struct json_object *arr = json_object_new_array();
 	struct strbuf joined = STRBUF_INIT;
 
 	strbuf_init(&joined);
@@ -46,31 +43,38 @@ static void add_key(struct json_object *entry, const struct report_map *m,
 
 		if (k)
 			strbuf_addch(&joined, ',');
-		switch (p->kind) {
-		case RK_INT:
-			json_object_array_add(arr, json_object_new_int64(p->i));
+		if (p->kind == RK_INT)
 			strbuf_addf(&joined, "%" PRId64, p->i);
-			break;
-		case RK_UINT:
-			json_object_array_add(arr, json_object_new_uint64(p->u));
+		else if (p->kind == RK_UINT)
 			strbuf_addf(&joined, "%" PRIu64, p->u);
-			break;
-		default:
-			json_object_array_add(arr,
-				json_object_new_string(p->s ? p->s : ""));
+		else
 			strbuf_addstr(&joined, p->s ? p->s : "");
-			break;
-		}
 	}
-	json_object_object_add(entry, "key", arr);
-	json_object_object_add(entry, "keystr",
-			       json_object_new_string(strbuf_str(&joined)));
-	strbuf_release(&joined);
+	return strbuf_detach(&joined);
 }
 
-/* Inclusive bounds as bpftrace -f json: an open end has no member. */
-static void add_bounds(struct json_object *b, const struct report_map *m,
-		       unsigned i)
+static void add_key(struct json_object *entry, const struct report_map *m,
+		    const struct report_entry *e)
+{
+	struct json_object *arr = json_object_new_array();
+	char *joined = report_key_joined(m, e);
+
+	for (unsigned k = 0; k < m->nkeys; k++) {
+		const struct report_key_part *p = &e->key[k];
+
+		if (p->kind == RK_INT)
+			json_object_array_add(arr, json_object_new_int64(p->i));
+		else if (p->kind == RK_UINT)
+			json_object_array_add(arr, json_object_new_uint64(p->u));
+		else
+			json_object_array_add(arr, json_object_new_string(p->s ? p->s : ""));
+	}
+	json_object_object_add(entry, "key", arr);
+	json_object_object_add(entry, "keystr", json_object_new_string(joined));
+	free(joined);
+}
+
+void report_json_bounds(struct json_object *b, const struct report_map *m, unsigned i)
 {
 	if (m->shape == RS_LHIST) {
 		unsigned last = report_lhist_buckets(m->lmin, m->lmax, m->lstep) - 1;
@@ -99,26 +103,33 @@ static void add_bounds(struct json_object *b, const struct report_map *m,
 	}
 }
 
+void report_nonzero_buckets(const struct report_value *v, unsigned *first, unsigned *last)
+{
+	*first = v->nbuckets;
+	*last = 0;
+	for (unsigned i = 0; i < v->nbuckets; i++) {
+		if (!v->buckets[i])
+			continue;
+		if (*first == v->nbuckets)
+			*first = i;
+		*last = i;
+	}
+}
+
 static void add_buckets(struct json_object *entry, const struct report_map *m,
 			const struct report_value *v)
 {
 	struct json_object *arr = json_object_new_array();
-	unsigned first = v->nbuckets, last = 0;
+	unsigned first, last;
 	uint64_t total = 0;
 	char label[64];
 
-	for (unsigned i = 0; i < v->nbuckets; i++) {
-		if (!v->buckets[i])
-			continue;
-		if (first == v->nbuckets)
-			first = i;
-		last = i;
-		total += v->buckets[i];
-	}
+	report_nonzero_buckets(v, &first, &last);
 	for (unsigned i = first; i < v->nbuckets && i <= last; i++) {
 		struct json_object *b = json_object_new_object();
 
-		add_bounds(b, m, i);
+		total += v->buckets[i];
+		report_json_bounds(b, m, i);
 		add_u64(b, "count", v->buckets[i]);
 		report_bucket_label(m, i, label, sizeof(label));
 		json_object_object_add(b, "label", json_object_new_string(label));
@@ -177,8 +188,6 @@ int report_print_json(const struct report *r, FILE *fp)
 {
 	struct json_object *doc = json_object_new_object();
 	struct json_object *maps = json_object_new_object();
-	const char *s;
-	int err = 0;
 
 	for (size_t i = 0; i < r->n; i++)
 		json_object_object_add(maps, r->maps[i].name,
@@ -189,9 +198,15 @@ int report_print_json(const struct report *r, FILE *fp)
 	add_u64(doc, "evicted_starts", r->evicted_starts);
 	add_u64(doc, "pending_starts", r->pending_starts);
 	add_u64(doc, "missed_events", r->missed_events);
+	return report_json_write(doc, fp);
+}
 
-	s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
+int report_json_write(struct json_object *doc, FILE *fp)
+{
+	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	int err = 0;
+
 	errno = 0;
 	if (fputs(s, fp) == EOF || fputc('\n', fp) == EOF ||
 	    fflush(fp) == EOF || ferror(fp))
