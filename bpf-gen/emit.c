@@ -573,6 +573,15 @@ int emit_store_str(const struct expr *e, struct emit_ctx *ec,
 				return internal(ec, e, "was given an IPv6 address that is no field");
 			strbuf_addf(pre, "bpf_probe_read_kernel(%s, %u, &%s->%s);\n", dst,
 				    n < a->type.size ? n : a->type.size, ec->ctx_var, a->member);
+			/*
+			 * A socket address is keyed by its address alone: the
+			 * port, and IPv6's flow label, would split one peer
+			 * into a key per connection that all read alike.
+			 */
+			if (e->type.display == DISP_SOCKADDR && n >= 8)
+				strbuf_addf(pre, "__builtin_memset((__u8 *)(%s) + 2, 0, 2);\n"
+					    "if (*(__u16 *)(%s) == 10)\n"
+					    "\t__builtin_memset((__u8 *)(%s) + 4, 0, 4);\n", dst, dst, dst);
 			return 0;
 		case F_STR:
 			ret = emit_node(e->args[0], ec, pre, &p);

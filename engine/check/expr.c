@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* sizeof(struct sockaddr_in6): how tcp:tcp_probe keeps either family */
+#define SOCKADDR_SIZE 28
 #define STR_DEFAULT	64
 #define STR_MAX		256
 #define STACK_DEPTH_MAX 127
@@ -174,7 +176,8 @@ static int check_field(struct expr *e, const struct expr_env *env, struct diag_l
 		e->type.user = fi.user_ptr;
 		break;
 	case FIELD_BYTES:
-		if (fi.size != 4 && fi.size != 16)
+		/* addresses: IPv4, IPv6, and a socket address of either */
+		if (fi.size != 4 && fi.size != 16 && fi.size != SOCKADDR_SIZE)
 			goto other;
 		e->type = (struct expr_type){ TY_BYTES, fi.size, false, false };
 		break;
@@ -429,6 +432,8 @@ static int check_display(struct expr *e, const struct func *f, const struct expr
 /*
  * ntop(addr) or ntop(af, addr), as bpftrace: an integer or 4 bytes is an
  * IPv4 address, 16 bytes IPv6; af (2 or 10), when given, must agree.
+ * 28 bytes are a socket address (sockaddr_in or sockaddr_in6, as
+ * tcp:tcp_probe keeps them), which carries its own family.
  */
 static int check_ntop(struct expr *e, const struct func *f, const struct expr_env *env,
 		      struct diag_list *d)
@@ -442,11 +447,24 @@ static int check_ntop(struct expr *e, const struct func *f, const struct expr_en
 	if (check_node(addr, env, d))
 		return -EINVAL;
 	if (addr->type.kind != TY_INT &&
-	    !(addr->type.kind == TY_BYTES && (addr->type.size == 4 || addr->type.size == 16))) {
+	    !(addr->type.kind == TY_BYTES && (addr->type.size == 4 || addr->type.size == 16 ||
+					      addr->type.size == SOCKADDR_SIZE))) {
 		expr_type_name(&addr->type, tn, sizeof(tn));
-		expr_err_at(d, &addr->src, addr->off, "ntop() needs an integer or 4 or 16 bytes, got %s", tn);
+		expr_err_at(d, &addr->src, addr->off,
+			    "ntop() needs an integer, 4 or 16 address bytes or a 28-byte socket address, got %s",
+			    tn);
 		diag_hint(d, "give it an address field, e.g. ntop(args.daddr)");
 		return -EINVAL;
+	}
+	if (addr->type.kind == TY_BYTES && addr->type.size == SOCKADDR_SIZE) {
+		if (af)
+			return expr_err_at(d, &af->src, af->off,
+					   "ntop() of a socket address takes no family: the address has its own");
+		if (expr_unwrap(addr)->kind != N_FIELD)
+			return expr_err_at(d, &addr->src, addr->off,
+					   "ntop() of bytes needs a field, e.g. args.daddr");
+		e->type = (struct expr_type){ TY_STR, SOCKADDR_SIZE, false, false, DISP_SOCKADDR };
+		return 0;
 	}
 	v6 = addr->type.kind == TY_BYTES && addr->type.size == 16;
 	if (af && (af->kind != N_INT || af->ival != (v6 ? 10u : 2u))) {

@@ -19,6 +19,12 @@ enum expr_display {
 	DISP_FUNC,	/* func (TY_PROBE): the attach point's function, "vfs_read" */
 	DISP_IPV4,	/* ntop(addr): 4 address bytes in a u64, "127.0.0.1" */
 	DISP_IPV6,	/* ntop(addr) of 16 bytes (TY_STR): "::1" */
+	/*
+	 * ntop(addr) of a 28-byte socket address (TY_STR; tcp:tcp_probe's
+	 * saddr and daddr, a sockaddr_in or sockaddr_in6 by its family):
+	 * the address, "127.0.0.1" or "::1", without the port
+	 */
+	DISP_SOCKADDR,
 	DISP_USYM,	/* usym(addr): pid and address (TY_STR of 16 bytes), "main" */
 	DISP_TIME,	/* time: boot-clock ns of the event, shown as wall time "14:03:07" */
 	DISP_JOIN,	/* join(argv): up to 6 strings of 32 bytes (TY_STR), shown space-separated */

@@ -38,11 +38,28 @@ static void render_join(const char *slots, size_t n, char *buf, size_t len)
 	}
 }
 
+/*
+ * A sockaddr_in or sockaddr_in6 as the kernel keeps it (family in host
+ * order, then the port, then the address): the address alone.
+ */
+static void render_sockaddr(const unsigned char *bytes, size_t n, char *buf, size_t len)
+{
+	uint16_t family;
+
+	if (n >= 2)
+		memcpy(&family, bytes, sizeof(family));
+	if (n < 2 || !((family == AF_INET && n >= 8 && inet_ntop(AF_INET, bytes + 4, buf, (socklen_t)len)) ||
+		       (family == AF_INET6 && n >= 24 && inet_ntop(AF_INET6, bytes + 8, buf, (socklen_t)len))))
+		snprintf(buf, len, "?");
+}
+
 void display_render_bytes(enum expr_display display, const void *bytes,
 			  size_t n, char *buf, size_t len)
 {
 	if (display == DISP_JOIN)
 		render_join(bytes, n, buf, len);
+	else if (display == DISP_SOCKADDR)
+		render_sockaddr(bytes, n, buf, len);
 	else if (display != DISP_IPV6 || n != 16 || !inet_ntop(AF_INET6, bytes, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 }
@@ -91,6 +108,7 @@ void display_render(enum expr_display display, int64_t v, char *buf, size_t len)
 	case DISP_USTACK:
 	case DISP_FUNC:
 	case DISP_IPV6:
+	case DISP_SOCKADDR:
 	case DISP_USYM:
 	case DISP_JOIN:
 	case DISP_NONE:

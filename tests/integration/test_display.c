@@ -145,6 +145,31 @@ static void test_ntop(void **state)
 	free(recipe);
 }
 
+/*
+ * ntop() of tcp:tcp_probe's 28-byte socket addresses (net/tcp-rtt-by-
+ * remote) over 200 loopback sends: one key, 127.0.0.1, whichever side's
+ * socket and port the sample came from (the port is not in the key).
+ */
+static void test_ntop_sockaddr(void **state)
+{
+	struct fixture *f = *state;
+	char *args = xasprintf("%s tcp 200 1000 %d", harness_paths.workload,
+			       20000 + (int)(getpid() % 20000));
+	char *argv[] = { harness_paths.recipe, "run", "net/tcp-rtt-by-remote", "-c", args, NULL };
+	const char *out;
+	int headers = 0;
+
+	HARNESS_REQUIRE_ROOT();
+	argv[0] = harness_paths.recipe;
+	HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 0);
+	out = strbuf_str(&f->rec.out);
+	for (const char *l = out; l && *l; l = report_next_line(l))
+		headers += !strncmp(l, "@usecs[", 7);
+	HASSERT_EQ(&f->rec, headers, 1);
+	HASSERT_GE(&f->rec, report_bucket_total(out, "@usecs[127.0.0.1]:", NULL), 1);
+	free(args);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +178,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_device_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_func, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ntop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ntop_sockaddr, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/display", tests, NULL, NULL);
