@@ -869,7 +869,8 @@ static void test_format_table(void **state)
 	assert_ptr_equal(report_format_find("json")->print_report, report_print_json);
 	assert_null(report_format_find("xml"));
 	assert_null(report_format_find(""));
-	assert_string_equal(report_format_names(), "text, json, folded");
+	assert_string_equal(report_format_names(), "text, json, folded, bpftrace-json");
+	assert_non_null(report_format_find("bpftrace-json")->print_attached);
 	assert_true(report_format_find("folded")->scalar_maps_only);
 	assert_null(report_format_find("folded")->print_event);
 }
