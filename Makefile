@@ -178,12 +178,17 @@ test: deps
 # The kernel lab (lab/run, docs/testing.md): Debian's stock 6.1 kernel
 # under qemu with this machine's root shared read-only, running
 # lab/cases (LAB_CASES="a b" for some). Not part of `make test` yet.
-# Where qemu cannot start it says why and passes (lab/run exits 77).
+# It installs what the lab needs from Debian where missing (qemu, busybox-
+# static, xfsprogs); where qemu still cannot start it says why and
+# passes (lab/run exits 77).
 # It loads BPF programs in a guest that takes the host's CPUs, so it
 # holds the lock the BPF test suites share (tests/README.md).
 LAB_LOCK ?= /tmp/recipe-bpf.lock
 
+LAB_PKGS := qemu-system-x86 busybox-static xfsprogs e2fsprogs
+
 test-vm: $(OUTPUT)/recipe $(WORKLOAD) $(INTEG_BINS)
+	$(Q)./scripts/install-deps $(LAB_PKGS) || echo "test-vm: could not install $(LAB_PKGS)"
 	$(Q)rc=0; flock $(LAB_LOCK) ./lab/run $(CURDIR) $(OUTPUT) || rc=$$?; \
 	  if [ $$rc = 77 ]; then echo "test-vm: skipped (see the reason above)"; rc=0; fi; \
 	  exit $$rc
