@@ -453,6 +453,11 @@ static void test_catalogue_md_fresh(void **state)
 
 	(void)state;
 	HARNESS_REQUIRE_ROOT();
+	if (getenv("RECIPE_CATALOGUE_ONLY") && *getenv("RECIPE_CATALOGUE_ONLY")) {
+		/* its RUNS column is this kernel's: the lab runs a selection on another */
+		print_message("skipped: RECIPE_CATALOGUE_ONLY selects recipes; the full run checks docs/catalogue.md\n");
+		skip();
+	}
 	path = xasprintf("%s/docs/catalogue.md", harness_paths.srcdir);
 	HASSERT_EQ(&p, hproc_run(&p, argv, HARNESS_RUN_TIMEOUT_MS), 0);
 	if (file_read(path, &doc, &len))
