@@ -388,8 +388,13 @@ static void test_examples(void **state)
 		       tally[i].failed);
 		total += tally[i].exact + tally[i].bounded;
 	}
-	if (fails.len)
-		fail_msg("catalogue examples:\n%s", strbuf_str(&fails));
+	if (fails.len) {
+		/* all of it: cmocka's messages are cut at 1 KiB */
+		fflush(stdout);
+		fputs(strbuf_str(&fails), stdout);
+		fflush(stdout);
+		fail_msg("catalogue examples: the failures are above");
+	}
 	if (!total)
 		fail_msg("no recipe's example ran");
 	/*
