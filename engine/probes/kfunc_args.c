@@ -589,15 +589,20 @@ int kfunc_expand(const struct provider *p, const char *target, bool need_btf,
 		char *near = strpbrk(target, "*?[") ? NULL : closest_function(target);
 
 		/*
-		 * Nothing of that name, nor near it: the code is not in this
-		 * kernel (a driver, a module or a file system it lacks:
-		 * nvme_*, scsi_*, xfs_*), which is the machine, not the recipe.
+		 * Nothing of that name, nor one edit from it (a typo): the
+		 * code is not in this kernel (a driver, a module or a file
+		 * system it lacks: nvme_*, scsi_*, spa_sync), which is the
+		 * machine, not the recipe. A name farther off is only a hint.
 		 */
-		if (!near && !(need_btf && kfunc_exists(target))) {
+		if ((!near || text_distance(target, near) > 1) &&
+		    !(need_btf && kfunc_exists(target))) {
 			diag_absent(d, at, "this kernel has no function %s '%s'",
 				    strpbrk(target, "*?[") ? "matching" : "named", target);
+			if (near)
+				diag_hint(d, "did you mean %s:%s?", p->name, near);
 			diag_hint(d, "it comes with the driver, module or file system that defines it; "
 				  "`recipe probes '%s:*'` lists what this kernel has", p->name);
+			free(near);
 			free(names);
 			return -ENODEV;
 		}

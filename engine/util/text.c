@@ -18,7 +18,7 @@ bool text_is_identifier(const char *s)
 }
 
 /* Levenshtein distance, one row at a time. */
-static size_t distance(const char *a, const char *b)
+size_t text_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	size_t *row = xmalloc((lb + 1) * sizeof(*row));
@@ -54,7 +54,7 @@ const char *text_closest(const char *word, const char *const *words, size_t n)
 	size_t limit = strlen(word) / 3 > 2 ? strlen(word) / 3 : 2;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t dist = distance(word, words[i]);
+		size_t dist = text_distance(word, words[i]);
 
 		if (dist < best_d) {
 			best_d = dist;

@@ -11,6 +11,9 @@
 /* [A-Za-z_][A-Za-z0-9_]*: a C identifier, and so a safe name in generated C. */
 bool text_is_identifier(const char *s);
 
+/* Edits (insertions, deletions, substitutions) that turn a into b. */
+size_t text_distance(const char *a, const char *b);
+
 /*
  * The word of words[0..n) closest to `word` by edit distance, when a
  * third of the word (at least two edits) would turn one into the other;
