@@ -28,12 +28,14 @@ enum built {
 	BUILT_COMPILED = 0,	/* clang ran; the object is in the cache now */
 	BUILT_CACHED = 10,	/* already there */
 	BUILT_FAILED = 11,	/* its diagnostics are on stderr */
+	BUILT_ABSENT = 12,	/* its event source is not on this kernel (recipe list says why) */
 };
 
 static const char *const built_words[] = {
 	[BUILT_COMPILED] = "compiled",
 	[BUILT_CACHED] = "cached",
 	[BUILT_FAILED] = "failed",
+	[BUILT_ABSENT] = "source absent here",
 };
 
 /* In the child: build one recipe; never returns. */
@@ -49,9 +51,13 @@ static void build_one(const char *name)
 
 	if (!err)
 		err = object_build(p, &obj, &d);
-	b = cli_exit_for(err, 0, &d, name) != EXIT_OK ? BUILT_FAILED :
-	    obj.from_cache ? BUILT_CACHED : BUILT_COMPILED;
-	diag_print(&d, stderr);
+	if (err && diag_only_absent(&d, 0))
+		b = BUILT_ABSENT;	/* nothing to build here, and nothing wrong */
+	else
+		b = cli_exit_for(err, 0, &d, name) != EXIT_OK ? BUILT_FAILED :
+		    obj.from_cache ? BUILT_CACHED : BUILT_COMPILED;
+	if (b != BUILT_ABSENT)
+		diag_print(&d, stderr);
 	diag_list_release(&d);
 	object_release(&obj);
 	plan_free(p);
@@ -75,7 +81,8 @@ static void reap_one(struct job *jobs, unsigned njobs, unsigned counts[])
 	if (pid < 0)
 		return;
 	if (WIFEXITED(status) && (WEXITSTATUS(status) == BUILT_COMPILED ||
-				  WEXITSTATUS(status) == BUILT_CACHED))
+				  WEXITSTATUS(status) == BUILT_CACHED ||
+				  WEXITSTATUS(status) == BUILT_ABSENT))
 		b = (enum built)WEXITSTATUS(status);
 	for (unsigned i = 0; i < njobs; i++)
 		if (jobs[i].pid == pid) {
@@ -110,7 +117,7 @@ int cmd_prebuild(int argc, char **argv)
 	struct catalog_entry *all = NULL;
 	size_t nall = 0;
 	const char **names;
-	unsigned nnames = 0, counts[BUILT_FAILED + 1] = { 0 }, running = 0;
+	unsigned nnames = 0, counts[BUILT_ABSENT + 1] = { 0 }, running = 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned max_jobs = cpus > 0 ? (unsigned)cpus : 1;
 	struct job *jobs;
@@ -172,8 +179,11 @@ int cmd_prebuild(int argc, char **argv)
 	}
 	while (running--)
 		reap_one(jobs, nnames, counts);
-	printf("%u compiled, %u already cached, %u failed\n", counts[BUILT_COMPILED],
+	printf("%u compiled, %u already cached, %u failed", counts[BUILT_COMPILED],
 	       counts[BUILT_CACHED], counts[BUILT_FAILED]);
+	if (counts[BUILT_ABSENT])
+		printf(", %u source absent here (recipe list says why)", counts[BUILT_ABSENT]);
+	putchar('\n');
 	free(jobs);
 	free(names);
 	catalog_entries_free(all, nall);

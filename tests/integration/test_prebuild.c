@@ -102,11 +102,29 @@ static void test_prebuild_failure_reported(void **state)
 	free(bad);
 }
 
+/* A recipe for a source this kernel lacks: nothing to build, nothing wrong. */
+static void test_prebuild_absent(void **state)
+{
+	struct fixture *f = *state;
+	char *absent = harness_test_recipe("absent-source");
+	char *prebuild[] = { NULL, "prebuild", absent, NULL };
+
+	HARNESS_REQUIRE_ROOT();
+	prebuild[0] = harness_paths.recipe;
+	HASSERT_EQ(&f->p, hproc_run(&f->p, prebuild, HARNESS_RUN_TIMEOUT_MS), 0);
+	HASSERT(&f->p, strstr(strbuf_str(&f->p.out), " source absent here\n") != NULL);
+	HASSERT(&f->p, strstr(strbuf_str(&f->p.out),
+			      "\n0 compiled, 0 already cached, 0 failed, 1 source absent here") != NULL);
+	HASSERT_EQ(&f->p, objects_in(f->cache), 0);
+	free(absent);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_prebuild_then_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prebuild_failure_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prebuild_absent, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integration/prebuild", tests, NULL, NULL);
