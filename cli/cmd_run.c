@@ -576,8 +576,8 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	object_release(&obj);
 
-	fprintf(stderr, "Attached %zu probe%s (%s). ", p->npoints,
-		p->npoints == 1 ? "" : "s", p->name);
+	fprintf(stderr, "Attached %zu probe%s (%s). ", p->npoints - session_skipped(s),
+		p->npoints - session_skipped(s) == 1 ? "" : "s", p->name);
 	if (o.cmd)
 		fprintf(stderr, "Tracing until the command exits, Ctrl-C to end.\n");
 	else if (o.has_duration)

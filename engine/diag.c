@@ -251,6 +251,17 @@ void diag_print(const struct diag_list *d, FILE *fp)
 		fprintf(fp, "%s: ... and %zu more\n", file, hidden);
 }
 
+void diag_list_truncate(struct diag_list *d, size_t n)
+{
+	while (d->n > n) {
+		struct diag *g = &d->v[--d->n];
+
+		free(g->file);
+		free(g->msg);
+		free(g->hint);
+	}
+}
+
 void diag_list_release(struct diag_list *d)
 {
 	for (size_t i = 0; i < d->n; i++) {

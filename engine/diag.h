@@ -76,6 +76,8 @@ bool diag_only_absent(const struct diag_list *d, size_t from);
  * hint line per hint.
  */
 void diag_print(const struct diag_list *d, FILE *fp);
+/* Drop the diagnostics from index n on (a failure the caller recovered from). */
+void diag_list_truncate(struct diag_list *d, size_t n);
 void diag_list_release(struct diag_list *d);
 
 #endif

@@ -586,6 +586,7 @@ static void build_points(struct plan *p, char *const *specs, unsigned nspecs,
 
 			ap->at = ats[i];
 			ap->written = NULL;
+			ap->from_glob = strpbrk(target, "*?[") != NULL;
 			if (prov != written) {
 				/* A report reads the same whichever type ran. */
 				ap->written = written;

@@ -31,6 +31,13 @@ struct attach_point {
 	struct diag_at at;	/* the probe spec in the recipe, for attach errors */
 	/* the type the recipe names, when its fallback replaced it; else NULL */
 	const struct provider *written;
+	/*
+	 * Expanded from a pattern (kprobe:tcp_*): a point of it that cannot
+	 * take a probe (a function in available_filter_functions that the
+	 * kprobe blacklist refuses) is skipped with a warning at attach, as
+	 * bpftrace does for wildcards; a point named exactly must attach.
+	 */
+	bool from_glob;
 };
 
 /* One attachment, owned by the session. */

@@ -42,6 +42,7 @@ struct session {
 	unsigned burst;		/* events handled by the current consume */
 	uint64_t evicted_reported;	/* evicted starts already in a report */
 	uint64_t missed_reported;	/* kernel-skipped runs already in a report */
+	size_t skipped;		/* points of patterns that could not attach */
 	struct maps_shown *shown;	/* what --interval reports have shown */
 };
 
@@ -331,6 +332,16 @@ fail:
 
 static void release_links(struct session *s, bool defer);
 
+/* Pattern points skipped beyond this many are counted in one warning. */
+#define SKIPPED_SAID 8
+
+/* An attach error that says this point cannot take a probe, not that the machine failed. */
+static bool point_refused(int err)
+{
+	return err == -EADDRNOTAVAIL || err == -ENOENT || err == -EINVAL ||
+	       err == -EOPNOTSUPP || err == -ENXIO;
+}
+
 int session_attach(struct session *s, struct diag_list *d)
 {
 	const struct plan *p = s->plan;
@@ -338,6 +349,7 @@ int session_attach(struct session *s, struct diag_list *d)
 
 	for (size_t i = 0; i < p->npoints && !err; i++) {
 		struct attach_point *ap = &p->points[i];
+		size_t mark = d->n;
 		char name[32];
 		struct bpf_program *prog;
 
@@ -348,10 +360,28 @@ int session_attach(struct session *s, struct diag_list *d)
 			break;
 		}
 		err = ap->provider->attach(ap, prog, i, &s->links, d);
+		if (err && ap->from_glob && point_refused(err) && p->npoints > 1) {
+			diag_list_truncate(d, mark);
+			if (s->skipped++ < SKIPPED_SAID)
+				diag_add(d, DIAG_WARNING, &ap->at,
+					 "%s cannot take a probe here (%s): skipped, as a point of a pattern",
+					 ap->display, strerror(-err));
+			err = 0;
+		}
 	}
+	if (!err && s->skipped > SKIPPED_SAID)
+		diag_add(d, DIAG_WARNING, NULL, "%zu more points of patterns skipped the same way",
+			 s->skipped - SKIPPED_SAID);
+	if (!err && s->skipped == p->npoints)
+		err = diag_err(d, NULL, "no attach point of %s could take a probe", p->name);
 	if (err)
 		release_links(s, true);
 	return err;
+}
+
+size_t session_skipped(const struct session *s)
+{
+	return s->skipped;
 }
 
 size_t session_attached(const struct session *s)

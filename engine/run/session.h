@@ -34,6 +34,8 @@ int session_load(const struct plan *p, const void *obj, size_t len,
 /* Attach every attach point; on failure nothing stays attached. */
 int session_attach(struct session *s, struct diag_list *d);
 size_t session_attached(const struct session *s);
+/* Points of patterns that could not take a probe and were skipped (warned in d). */
+size_t session_skipped(const struct session *s);
 /*
  * A descriptor that becomes readable when the programs have news for
  * user space (a process whose user stack must be symbolized), or -1;
