@@ -551,6 +551,15 @@ static char *closest_function(const char *target)
 	return best ? xstrdup(best) : NULL;
 }
 
+/* Whether name looks like a slip of the keyboard for near (see kfunc_expand). */
+static bool is_typo_of(const char *name, const char *near)
+{
+	size_t prefix = strcspn(name, "_");
+
+	return near && text_distance(name, near) <= 1 &&
+	       strcspn(near, "_") == prefix && !strncmp(name, near, prefix);
+}
+
 /* Whether a function matching glob is in the kernel at all, BTF or not. */
 static bool kfunc_exists(const char *glob)
 {
@@ -589,13 +598,15 @@ int kfunc_expand(const struct provider *p, const char *target, bool need_btf,
 		char *near = strpbrk(target, "*?[") ? NULL : closest_function(target);
 
 		/*
-		 * Nothing of that name, nor one edit from it (a typo): the
-		 * code is not in this kernel (a driver, a module or a file
-		 * system it lacks: nvme_*, scsi_*, spa_sync), which is the
-		 * machine, not the recipe. A name farther off is only a hint.
+		 * Nothing of that name, nor a typo of one (one edit away,
+		 * in the same subsystem: the same prefix before the first
+		 * '_', as vfs_reed of vfs_read): the code is not in this
+		 * kernel (a driver, a module or a file system it lacks:
+		 * nvme_*, scsi_*, ZFS's spa_sync, which is one edit from
+		 * spi_sync), which is the machine, not the recipe. A name
+		 * farther off is only a hint.
 		 */
-		if ((!near || text_distance(target, near) > 1) &&
-		    !(need_btf && kfunc_exists(target))) {
+		if (!is_typo_of(target, near) && !(need_btf && kfunc_exists(target))) {
 			diag_absent(d, at, "this kernel has no function %s '%s'",
 				    strpbrk(target, "*?[") ? "matching" : "named", target);
 			if (near)
