@@ -103,19 +103,6 @@ void report_json_bounds(struct json_object *b, const struct report_map *m, unsig
 	}
 }
 
-void report_nonzero_buckets(const struct report_value *v, unsigned *first, unsigned *last)
-{
-	*first = v->nbuckets;
-	*last = 0;
-	for (unsigned i = 0; i < v->nbuckets; i++) {
-		if (!v->buckets[i])
-			continue;
-		if (*first == v->nbuckets)
-			*first = i;
-		*last = i;
-	}
-}
-
 static void add_buckets(struct json_object *entry, const struct report_map *m,
 			const struct report_value *v)
 {

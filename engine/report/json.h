@@ -17,9 +17,6 @@ void report_json_bounds(struct json_object *b, const struct report_map *m, unsig
 /* The key parts joined by ",", as bpftrace's JSON and its key strings ("rcp-wl,42"). */
 char *report_key_joined(const struct report_map *m, const struct report_entry *e);
 
-/* The first and last non-zero buckets of v; *first == v->nbuckets when all are 0. */
-void report_nonzero_buckets(const struct report_value *v, unsigned *first, unsigned *last);
-
 /* doc on one line, then '\n', flushed; releases doc. 0 or -errno from the stream. */
 int report_json_write(struct json_object *doc, FILE *fp);
 

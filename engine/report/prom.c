@@ -314,18 +314,13 @@ static void add_histogram(struct strbuf *sb, const char *family, const char *lab
 			  const struct report_map *m, const struct report_value *v)
 {
 	struct strbuf name = STRBUF_INIT;
-	unsigned first = v->nbuckets, last = 0;
+	unsigned first, last;
 	uint64_t cum = 0, total = 0;
 
 	strbuf_init(&name);
-	for (unsigned i = 0; i < v->nbuckets; i++) {
-		if (!v->buckets[i])
-			continue;
-		if (first == v->nbuckets)
-			first = i;
-		last = i;
+	report_nonzero_buckets(v, &first, &last);
+	for (unsigned i = 0; i < v->nbuckets; i++)
 		total += v->buckets[i];
-	}
 	strbuf_addf(&name, "%s_bucket", family);
 	for (unsigned i = 0; i < v->nbuckets; i++) {
 		char le[40], extra[48];

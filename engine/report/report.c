@@ -222,3 +222,16 @@ void report_bucket_label(const struct report_map *m, unsigned i, char *buf,
 		snprintf(buf, len, "[%s, %s)", lo, hi);
 	}
 }
+
+void report_nonzero_buckets(const struct report_value *v, unsigned *first, unsigned *last)
+{
+	*first = v->nbuckets;
+	*last = 0;
+	for (unsigned i = 0; i < v->nbuckets; i++) {
+		if (!v->buckets[i])
+			continue;
+		if (*first == v->nbuckets)
+			*first = i;
+		*last = i;
+	}
+}

@@ -110,6 +110,13 @@ unsigned report_lhist_buckets(int64_t min, int64_t max, int64_t step);
 /* Lower bound of RS_LHIST bucket i, 1 <= i < nbuckets (min + (i - 1) * step). */
 int64_t report_lhist_lower(const struct report_map *m, unsigned i);
 
+/*
+ * The first and last non-zero buckets of v, the rows every format shows
+ * (the zero rows between them included); *first == v->nbuckets when all
+ * are 0.
+ */
+void report_nonzero_buckets(const struct report_value *v, unsigned *first, unsigned *last);
+
 /* bpftrace's text layout. Returns 0 or -errno from the stream. */
 int report_print_text(const struct report *r, FILE *fp);
 /* One JSON document (json-c), bpftrace-like shape; see docs/output.md. */

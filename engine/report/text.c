@@ -47,19 +47,14 @@ static void add_key(struct strbuf *sb, const struct report_map *m,
 static void add_buckets(struct strbuf *sb, const struct report_map *m,
 			const struct report_value *v)
 {
-	unsigned first = v->nbuckets, last = 0;
+	unsigned first, last;
 	uint64_t max = 0;
 	char label[64], bar[BAR_WIDTH + 1];
 
-	for (unsigned i = 0; i < v->nbuckets; i++) {
-		if (!v->buckets[i])
-			continue;
-		if (first == v->nbuckets)
-			first = i;
-		last = i;
+	report_nonzero_buckets(v, &first, &last);
+	for (unsigned i = 0; i < v->nbuckets; i++)
 		if (v->buckets[i] > max)
 			max = v->buckets[i];
-	}
 	if (first == v->nbuckets)
 		return;
 
