@@ -531,7 +531,14 @@ int recipe_load_file(const char *path, struct recipe_file **out,
 	size_t len;
 	int ret;
 
-	ret = file_read(path, &text, &len);
+	ret = file_read_max(path, RECIPE_MAX_BYTES, &text, &len);
+	if (ret == -EFBIG) {
+		diag_err(d, &at, "larger than %d MiB, the limit for a recipe file (RECIPE_MAX_BYTES)",
+			 RECIPE_MAX_BYTES / (1024 * 1024));
+		diag_hint(d, "a recipe is a page or two of YAML, so this file is something else; "
+			  "the limit is RECIPE_MAX_BYTES in engine/load/recipe.h");
+		return ret;
+	}
 	if (ret) {
 		diag_err(d, &at, "cannot %s: %s", ret == -EISDIR ? "read" : "open",
 			 strerror(-ret));

@@ -161,6 +161,12 @@ struct recipe_file {
 };
 
 /*
+ * The largest recipe file read: the catalogue's are under 4 KiB; past
+ * this the file is refused before it is parsed (docs/limits.md).
+ */
+#define RECIPE_MAX_BYTES (1024 * 1024)
+
+/*
  * Load and shape-check one recipe file. On success returns 0 and sets
  * *out; on failure returns -errno (-EINVAL for a bad recipe) with the
  * reasons in d, and *out untouched.

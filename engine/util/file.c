@@ -2,6 +2,7 @@
 #include "util/file.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -10,6 +11,11 @@
 #include "util/strbuf.h"
 
 int file_read(const char *path, void **data, size_t *len)
+{
+	return file_read_max(path, SIZE_MAX, data, len);
+}
+
+int file_read_max(const char *path, size_t max, void **data, size_t *len)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char buf[65536];
@@ -45,6 +51,11 @@ int file_read(const char *path, void **data, size_t *len)
 		}
 		if (!n)
 			break;
+		if ((size_t)n > max - sb.len) {
+			close(fd);
+			strbuf_release(&sb);
+			return -EFBIG;
+		}
 		strbuf_add(&sb, buf, (size_t)n);
 	}
 	close(fd);

@@ -14,6 +14,8 @@
  * does not tell. Returns 0 or -errno; *data is NULL on failure.
  */
 int file_read(const char *path, void **data, size_t *len);
+/* file_read of at most max bytes: -EFBIG, reading no further, for a longer file. */
+int file_read_max(const char *path, size_t max, void **data, size_t *len);
 
 /* write(2) all of data to fd, retrying short writes and EINTR. 0 or -errno. */
 int file_write_all(int fd, const void *data, size_t len);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "load/recipe.h"
+#include "util/file.h"
 #include "load/yaml_index.h"
 #include "util/strbuf.h"
 
@@ -266,6 +267,37 @@ static void test_nesting_limit(void **state)
 	free(ok);
 }
 
+/* A file past RECIPE_MAX_BYTES is refused unparsed; one just under loads as YAML. */
+static void test_file_size_limit(void **state)
+{
+	char path[] = "/tmp/rcp-test-big.XXXXXX";
+	struct diag_list d = DIAG_LIST_INIT;
+	struct recipe_file *rf = NULL;
+	int fd = mkstemp(path);
+	char *text = xcalloc(1, RECIPE_MAX_BYTES + 2);
+
+	(void)state;
+	assert_true(fd >= 0);
+	/* a YAML comment as long as the limit, and one byte more */
+	memset(text, '#', RECIPE_MAX_BYTES + 1);
+	assert_int_equal(file_write_all(fd, text, RECIPE_MAX_BYTES + 1), 0);
+	close(fd);
+	assert_int_equal(recipe_load_file(path, &rf, &d), -EFBIG);
+	assert_null(rf);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.v[0].msg, "the limit for a recipe file (RECIPE_MAX_BYTES)"));
+	diag_list_release(&d);
+
+	/* at the limit: read, parsed, and refused for what it says, not its size */
+	assert_int_equal(truncate(path, RECIPE_MAX_BYTES), 0);
+	assert_int_not_equal(recipe_load_file(path, &rf, &d), -EFBIG);
+	assert_true(d.n >= 1 && !strstr(d.v[0].msg, "RECIPE_MAX_BYTES"));
+	diag_list_release(&d);
+	recipe_file_free(rf);
+	unlink(path);
+	free(text);
+}
+
 static void test_bad_keys(void **state)
 {
 	(void)state;
@@ -472,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_locate),
 		cmocka_unit_test(test_locate_styles),
 		cmocka_unit_test(test_nesting_limit),
+		cmocka_unit_test(test_file_size_limit),
 		cmocka_unit_test(test_bad_keys),
 		cmocka_unit_test(test_bad_hints),
 		cmocka_unit_test(test_bad_shapes),
