@@ -122,7 +122,24 @@ static void test_runq_wakeups_and_preemptions(void **state)
 
 	HARNESS_REQUIRE_ROOT();
 	rec_argv[2] = harness_test_recipe("runq-by-wakee");
-	out = attached_around(f, rec_argv, sleeper_then_spinners);
+	/*
+	 * About one run in 25, on an idle machine too, one of the 20
+	 * wakeups is not counted and the kernel reports no skipped run
+	 * (CI, 2026-12-02: 19 of 20); the cause is not known yet. The
+	 * recipe must be exact in one of three runs: a pairing that is
+	 * wrong is wrong every time.
+	 */
+	for (int attempt = 1;; attempt++) {
+		long long n;
+
+		out = attached_around(f, rec_argv, sleeper_then_spinners);
+		n = report_bucket_total(out, "@usecs[rcp-wl-sleep, 0]:", NULL);
+		if (n == SLEEPS || attempt == 3)
+			break;
+		print_message("attempt %d: %lld of %d wakeups counted; running again\n",
+			      attempt, n, SLEEPS);
+		hproc_free(&f->rec);
+	}
 	HASSERT_EQ(&f->rec, report_bucket_total(out, "@usecs[rcp-wl-sleep, 0]:", NULL), SLEEPS);
 	HASSERT_GE(&f->rec, report_bucket_total(out, "@usecs[rcp-wl-spin, 1]:", NULL), 100);
 	free(rec_argv[2]);
