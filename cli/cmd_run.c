@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -39,6 +40,7 @@ struct run_opts {
 	pid_t pid;
 	const char *comm;
 	unsigned max_probes;	/* 0: the recipe's, else 512 */
+	const char *output;	/* -o FILE, or NULL for stdout */
 	const char *cmd;
 	const struct report_format *format;
 };
@@ -274,6 +276,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "cmd", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "max-probes", required_argument, NULL, 'M' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -282,7 +285,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	optind = 1;
 	opterr = 0;
 	o->format = &report_formats[0];
-	while ((opt = getopt_long(argc, argv, "d:i:p:c:f:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:i:p:c:f:o:h", longopts, NULL)) != -1) {
 		char *end;
 		long v;
 
@@ -321,6 +324,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'c':
 			o->cmd = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
 			break;
 		case 'f':
 			o->format = report_format_find(optarg);
@@ -376,6 +382,43 @@ static void print_event(void *ctx, const struct report_key_part *parts, unsigned
 static bool stdout_closed(const struct pollfd *pfd)
 {
 	return pfd->revents & (POLLERR | POLLHUP);
+}
+
+/*
+ * -o FILE: the report and the events go to FILE, created (0644 less the
+ * umask) or truncated; the -c command's own output stays where it was
+ * (it was forked before). Running as root, recipe writes through no
+ * symbolic link and to nothing but a regular file: a link planted in a
+ * shared directory cannot make it clobber another file.
+ */
+static int output_to(const char *path, struct diag_list *d)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+	struct stat st;
+
+	if (fd < 0) {
+		diag_err(d, NULL, "-o %s: %s", path, strerror(errno));
+		if (errno == ELOOP)
+			diag_hint(d, "it is a symbolic link: recipe runs as root and writes through none; "
+				  "name the file itself");
+		return -errno;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		diag_err(d, NULL, "-o %s: not a regular file", path);
+		diag_hint(d, "-o writes a file; a pipe or a device is stdout's job: recipe run ... | CMD");
+		return -EINVAL;
+	}
+	fcntl(fd, F_SETFL, 0);
+	fflush(stdout);
+	if (dup2(fd, STDOUT_FILENO) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return diag_err(d, NULL, "-o %s: %s", path, strerror(-err)), err;
+	}
+	close(fd);
+	return 0;
 }
 
 /* Whether the recipe's output has a place in the format; an error naming what would if not. */
@@ -549,6 +592,8 @@ int cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (o.cmd && child_start(o.cmd, &c, &d))
+		goto fail;
+	if (o.output && output_to(o.output, &d))
 		goto fail;
 	popts = (struct plan_opts){
 		.params = o.params, .nparams = o.nparams,

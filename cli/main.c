@@ -39,7 +39,8 @@ static const struct cli_cmd commands[] = {
 	  "      --comm NAME      only events of processes named NAME\n"
 	  "  -c, --cmd 'CMD ARGS' run CMD once attached, trace only it, stop when it exits\n"
 	  "  -f, --format FMT     text (default, bpftrace's layout), json, folded (flame graph stacks), bpftrace-json (as bpftrace -f json)\n"
-	  "      --max-probes N   allow N attach points after globs expand (default: the recipe's max_probes, else 512)\n",
+	  "      --max-probes N   allow N attach points after globs expand (default: the recipe's max_probes, else 512)\n"
+	  "  -o, --output FILE    write the report (and events) to FILE instead of stdout\n",
 	  cmd_run },
 	{ "serve", "[--listen ADDR:PORT] [--max-keys N] NAME|FILE.yaml...",
 	  "keep recipes attached and serve their maps to Prometheus on /metrics",

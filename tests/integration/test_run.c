@@ -10,6 +10,8 @@
  */
 #include "harness.h"
 
+#include "util/file.h"
+
 #include <dirent.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -376,9 +378,61 @@ static void test_source_absent(void **state)
 	free(recipe);
 }
 
+/*
+ * -o FILE: the report goes to the file (exactly what stdout would show),
+ * stdout stays empty; a symbolic link is refused, and its target is not
+ * touched.
+ */
+static void test_output_file(void **state)
+{
+	struct harness_fixture *f = *state;
+	char dir[] = "/var/tmp/rcp-out.XXXXXX";
+	char *file, *link, *cmd;
+	void *text = NULL;
+	size_t len;
+
+	HARNESS_REQUIRE_ROOT();
+	HASSERT(&f->rec, mkdtemp(dir) != NULL);
+	file = xasprintf("%s/report.txt", dir);
+	link = xasprintf("%s/link.txt", dir);
+	cmd = xasprintf("%s read 100 4096", harness_paths.workload);
+	{
+		char *argv[] = { harness_paths.recipe, "run", "fs/read-size-hist", "-o", file,
+				 "-c", cmd, NULL };
+
+		HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 0);
+	}
+	HASSERT(&f->rec, !*strbuf_str(&f->rec.out));
+	HASSERT_EQ(&f->rec, file_read(file, &text, &len), 0);
+	HASSERT_EQ(&f->rec, report_bucket(text, "@:", "[4K, 8K)"), 100);
+	free(text);
+	hproc_free(&f->rec);
+
+	HASSERT_EQ(&f->rec, symlink(file, link), 0);
+	{
+		char *argv[] = { harness_paths.recipe, "run", "fs/read-size-hist", "-o", link,
+				 "-d", "1", NULL };
+
+		HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 1);
+	}
+	HASSERT(&f->rec, strstr(strbuf_str(&f->rec.err), "it is a symbolic link") != NULL);
+	HASSERT(&f->rec, !strstr(strbuf_str(&f->rec.err), "Attached "));
+	/* the target still holds the first report */
+	HASSERT_EQ(&f->rec, file_read(file, &text, &len), 0);
+	HASSERT_EQ(&f->rec, report_bucket(text, "@:", "[4K, 8K)"), 100);
+	free(text);
+	unlink(link);
+	unlink(file);
+	rmdir(dir);
+	free(cmd);
+	free(link);
+	free(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_output_file, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_source_absent, harness_setup, harness_teardown),
 		cmocka_unit_test(test_harness_parsers),
 		cmocka_unit_test_setup_teardown(test_read_size_hist_cmd, harness_setup, harness_teardown),
