@@ -6,6 +6,8 @@
 #ifndef RECIPE_CLI_H
 #define RECIPE_CLI_H
 
+#include <stdbool.h>
+
 #include "check/plan.h"
 #include "diag.h"
 #include "load/recipe.h"
@@ -49,6 +51,9 @@ void cli_usage(const char *name, FILE *fp);
  * naming what failed is added, so no failure exits silently or 0.
  */
 int cli_exit_for(int err, size_t errors_before, struct diag_list *d, const char *what);
+
+/* s is a decimal number from min to max, nothing else: true with it in *out. */
+bool cli_parse_count(const char *s, long min, long max, long *out);
 
 /* Print an error (and usage) for a bad command line; returns EXIT_USAGE. */
 int cli_usage_error(const char *name, const char *fmt, ...)

@@ -94,19 +94,6 @@ static void reap_one(struct job *jobs, unsigned njobs, unsigned counts[])
 	counts[b]++;
 }
 
-static int parse_jobs(const char *s, unsigned *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > 256)
-		return -EINVAL;
-	*out = (unsigned)v;
-	return 0;
-}
-
 int cmd_prebuild(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -127,12 +114,16 @@ int cmd_prebuild(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "j:h", longopts, NULL)) != -1) {
+		long jobs;
+
 		if (opt == 'h') {
 			cli_usage("prebuild", stdout);
 			return EXIT_OK;
 		}
-		if (opt == 'j' && !parse_jobs(optarg, &max_jobs))
+		if (opt == 'j' && cli_parse_count(optarg, 1, 256, &jobs)) {
+			max_jobs = (unsigned)jobs;
 			continue;
+		}
 		if (opt == 'j')
 			return cli_usage_error("prebuild", "--jobs '%s': expected a number from 1 to 256",
 					       optarg);

@@ -286,7 +286,6 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	opterr = 0;
 	o->format = &report_formats[0];
 	while ((opt = getopt_long(argc, argv, "d:i:p:c:f:o:h", longopts, NULL)) != -1) {
-		char *end;
 		long v;
 
 		switch (opt) {
@@ -305,9 +304,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->params[o->nparams++] = optarg;
 			break;
 		case 'P':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v <= 0 || v > 0x7fffffff)
+			if (!cli_parse_count(optarg, 1, 0x7fffffff, &v))
 				return cli_usage_error("run", "--pid '%s': expected a process id", optarg);
 			o->pid = (pid_t)v;
 			break;
@@ -315,9 +312,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->comm = optarg;
 			break;
 		case 'M':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 1 || v > 0x7fffffff)
+			if (!cli_parse_count(optarg, 1, 0x7fffffff, &v))
 				return cli_usage_error("run", "--max-probes '%s': expected a count of attach points",
 						       optarg);
 			o->max_probes = (unsigned)v;

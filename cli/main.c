@@ -106,6 +106,19 @@ static void usage(FILE *fp)
 	      "(not root, no kernel BTF, no clang), 141 stdout's reader went away\n", fp);
 }
 
+bool cli_parse_count(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
 int cli_exit_for(int err, size_t errors_before, struct diag_list *d, const char *what)
 {
 	if (!err)

@@ -264,11 +264,7 @@ void diag_list_truncate(struct diag_list *d, size_t n)
 
 void diag_list_release(struct diag_list *d)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->v[i].file);
-		free(d->v[i].msg);
-		free(d->v[i].hint);
-	}
+	diag_list_truncate(d, 0);
 	free(d->v);
 	d->v = NULL;
 	d->n = d->cap = 0;

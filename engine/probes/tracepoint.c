@@ -124,26 +124,17 @@ static char *closest(const char *target)
 /*
  * Whether target's subsystem is absent from this kernel rather than
  * misspelt: it is a plain name, no tracepoint has it, and no tracepoint
- * that does exist is close to the whole target. A kernel without SCSI
- * has no scsi:* tracepoints at all; that is the machine, not the recipe.
+ * that does exist is close to the whole target (near, from closest()).
+ * A kernel without SCSI has no scsi:* tracepoints at all; that is the
+ * machine, not the recipe.
  */
-static bool subsystem_absent(const char *target)
+static bool subsystem_absent(const char *target, const char *near)
 {
 	char *sys = xstrndup(target, strcspn(target, ":"));
-	char *pattern = xasprintf("%s:*", sys), *near = NULL;
-	char **all = NULL;
-	size_t n = 0;
-	bool absent = false;
+	bool absent;
 
-	if (!strpbrk(sys, "*?[") && !tracefs_glob(pattern, &all, &n) && !n) {
-		near = closest(target);
-		absent = !near;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(all[i]);
-	free(all);
-	free(near);
-	free(pattern);
+	load_all();
+	absent = !near && !strpbrk(sys, "*?[") && !find_sub(sys);
 	free(sys);
 	return absent;
 }
@@ -191,17 +182,17 @@ static int tp_expand(const struct provider *p, const char *target,
 			return -ENOENT;
 		}
 	}
-	if (!count && subsystem_absent(target)) {
-		diag_absent(d, at, "this kernel has no %.*s tracepoints ('%s')",
-			    (int)strcspn(target, ":"), target, target);
-		diag_hint(d, "they come with the driver, module or file system that defines them; "
-			  "`recipe probes 'tracepoint:*'` lists what this kernel has");
-		free(names);
-		return -ENODEV;
-	}
 	if (!count) {
 		char *near = closest(target);
 
+		if (subsystem_absent(target, near)) {
+			diag_absent(d, at, "this kernel has no %.*s tracepoints ('%s')",
+				    (int)strcspn(target, ":"), target, target);
+			diag_hint(d, "they come with the driver, module or file system that defines them; "
+				  "`recipe probes 'tracepoint:*'` lists what this kernel has");
+			free(names);
+			return -ENODEV;
+		}
 		diag_err(d, at, "no tracepoint matches '%s'", target);
 		if (near)
 			diag_hint(d, "did you mean tracepoint:%s?", near);
