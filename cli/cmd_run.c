@@ -568,6 +568,7 @@ int cmd_run(int argc, char **argv)
 	struct session *s = NULL;
 	struct plan_opts popts;
 	struct event_sink sink;
+	size_t attached;	/* points that took a probe: a pattern's refused ones are skipped */
 	sigset_t mask;
 	int ret = parse_opts(argc, argv, &o);
 
@@ -616,8 +617,8 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	object_release(&obj);
 
-	fprintf(stderr, "Attached %zu probe%s (%s). ", p->npoints - session_skipped(s),
-		p->npoints - session_skipped(s) == 1 ? "" : "s", p->name);
+	attached = p->npoints - session_skipped(s);
+	fprintf(stderr, "Attached %zu probe%s (%s). ", attached, attached == 1 ? "" : "s", p->name);
 	if (o.cmd)
 		fprintf(stderr, "Tracing until the command exits, Ctrl-C to end.\n");
 	else if (o.has_duration)
@@ -625,7 +626,7 @@ int cmd_run(int argc, char **argv)
 	else
 		fprintf(stderr, "Tracing, Ctrl-C to end.\n");
 	if (o.format->print_attached)
-		o.format->print_attached(p->npoints, stdout);
+		o.format->print_attached(attached, stdout);
 	if (p->print_header && o.format->for_people)
 		fputs(p->print_header, stdout);
 	if (c.pid > 0 && child_release(&c, &d))
