@@ -109,17 +109,6 @@ static bool is_ident_char(char c)
 	return is_ident_start(c) || (c >= '0' && c <= '9');
 }
 
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
 /* Render one input byte for a message without letting odd bytes through. */
 static void char_desc(char c, char *buf, size_t len)
 {
@@ -141,7 +130,7 @@ static int lex_int(struct parser *p, unsigned start)
 	if (t[i] == '0' && (t[i + 1] == 'x' || t[i + 1] == 'X')) {
 		base = 16;
 		i += 2;
-		if (digit_value(t[i]) >= 16)
+		if (text_digit_value(t[i]) >= 16)
 			return expr_err_at(p->d, p->src, start,
 				      "hexadecimal literal has no digits");
 	} else if (t[i] == '0' && t[i + 1] >= '0' && t[i + 1] <= '9') {
@@ -149,7 +138,7 @@ static int lex_int(struct parser *p, unsigned start)
 		i++;
 	}
 	for (; is_ident_char(t[i]); i++) {
-		unsigned dv = digit_value(t[i]);
+		unsigned dv = text_digit_value(t[i]);
 		char cd[16];
 
 		if (dv >= base) {
@@ -211,9 +200,9 @@ static int lex_str(struct parser *p, unsigned start)
 		case 'r': strbuf_addch(&sb, '\r'); i += 2; break;
 		case '0': strbuf_addch(&sb, '\0'); i += 2; break;
 		case 'x':
-			if (digit_value(t[i + 2]) < 16 && digit_value(t[i + 3]) < 16) {
-				strbuf_addch(&sb, (char)(digit_value(t[i + 2]) * 16 +
-							 digit_value(t[i + 3])));
+			if (text_digit_value(t[i + 2]) < 16 && text_digit_value(t[i + 3]) < 16) {
+				strbuf_addch(&sb, (char)(text_digit_value(t[i + 2]) * 16 +
+							 text_digit_value(t[i + 3])));
 				i += 4;
 				break;
 			}

@@ -18,6 +18,7 @@
 
 #include "util/file.h"
 #include "util/strbuf.h"
+#include "util/text.h"
 
 struct ksym {
 	uint64_t addr;
@@ -51,17 +52,6 @@ static char sym_type(const struct ksyms *ks, const struct ksym *s)
 static bool is_text(char type)
 {
 	return type == 't' || type == 'T';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static uint16_t module_index(struct ksyms *ks, size_t *cap, const char *name,
@@ -105,10 +95,10 @@ static size_t parse(struct ksyms *ks, char *buf, size_t len)
 		size_t p = r, name, name_len, mod_len = 0;
 		const char *mod = NULL;
 		char type;
-		int h;
+		unsigned h;
 
 		r = end + 1;
-		while (p < end && (h = hexval(buf[p])) >= 0) {
+		while (p < end && (h = text_digit_value(buf[p])) < 16) {
 			addr = addr << 4 | (uint64_t)h;
 			p++;
 		}

@@ -18,6 +18,17 @@ bool text_is_identifier(const char *s)
 }
 
 /* Levenshtein distance, one row at a time. */
+unsigned text_digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (unsigned)(c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (unsigned)(c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (unsigned)(c - 'A' + 10);
+	return 99;
+}
+
 size_t text_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

@@ -11,6 +11,9 @@
 /* [A-Za-z_][A-Za-z0-9_]*: a C identifier, and so a safe name in generated C. */
 bool text_is_identifier(const char *s);
 
+/* The value of a hexadecimal digit (0-9, a-f, A-F); 16 or more for any other byte. */
+unsigned text_digit_value(char c);
+
 /* Edits (insertions, deletions, substitutions) that turn a into b. */
 size_t text_distance(const char *a, const char *b);
 
