@@ -20,16 +20,20 @@ static void json_event(const struct print_format *f, const struct report_key_par
 }
 
 const struct report_format report_formats[] = {
-	{ "text", "bpftrace's layout: maps, histograms, a line per event as the recipe formats it",
-	  report_print_text, text_event, true, false },
-	{ "json", "one JSON document per report, one object per event (docs/output.md)",
-	  report_print_json, json_event, false, false },
-	{ "folded", "folded stacks for flame graphs: comm;frames... COUNT per entry",
-	  report_print_folded, NULL, false, true },
-	{ "bpftrace-json", "the NDJSON stream bpftrace -f json writes, for tools that read it",
-	  report_print_bpftrace_json, report_print_bpftrace_event, false, false,
-	  report_print_bpftrace_attached },
-	{ NULL, NULL, NULL, NULL, false, false },
+	{ .name = "text", .for_people = true,
+	  .summary = "bpftrace's layout: maps, histograms, a line per event as the recipe formats it",
+	  .print_report = report_print_text, .print_event = text_event },
+	{ .name = "json",
+	  .summary = "one JSON document per report, one object per event (docs/output.md)",
+	  .print_report = report_print_json, .print_event = json_event },
+	{ .name = "folded", .scalar_maps_only = true,
+	  .summary = "folded stacks for flame graphs: comm;frames... COUNT per entry",
+	  .print_report = report_print_folded },
+	{ .name = "bpftrace-json",
+	  .summary = "the NDJSON stream bpftrace -f json writes, for tools that read it",
+	  .print_report = report_print_bpftrace_json, .print_event = report_print_bpftrace_event,
+	  .print_attached = report_print_bpftrace_attached },
+	{ .name = NULL },
 };
 
 const struct report_format *report_format_find(const char *name)
