@@ -429,9 +429,32 @@ static void test_output_file(void **state)
 	free(file);
 }
 
+/*
+ * --max-probes N caps the attach points for one run: cpu/syscalls-by-probe
+ * (one tracepoint per system call, hundreds) is refused under 100, at
+ * the probe, naming the limit, before anything is compiled or attached.
+ */
+static void test_max_probes_option(void **state)
+{
+	struct harness_fixture *f = *state;
+	char *argv[] = { NULL, "run", "cpu/syscalls-by-probe", "--max-probes", "100",
+			 "-d", "1", NULL };
+	__u32 baseline;
+
+	HARNESS_REQUIRE_ROOT();
+	argv[0] = harness_paths.recipe;
+	baseline = harness_bpf_max_prog_id();
+	HASSERT_EQ(&f->rec, hproc_run(&f->rec, argv, HARNESS_RUN_TIMEOUT_MS), 1);
+	HASSERT(&f->rec, strstr(strbuf_str(&f->rec.err),
+				"attach points, more than the limit of 100 attach points (max_probes)") != NULL);
+	HASSERT(&f->rec, !strstr(strbuf_str(&f->rec.err), "Attached "));
+	harness_assert_no_rcp_progs(baseline, "a run refused by --max-probes");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_max_probes_option, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_output_file, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(test_source_absent, harness_setup, harness_teardown),
 		cmocka_unit_test(test_harness_parsers),
