@@ -159,9 +159,33 @@ static void md_cell(const char *s)
 	}
 }
 
+/* The widest cell of a column, so that a long name does not push its row's
+ * other columns out of line; never narrower than the column's header needs. */
+static int column_width(const struct row *rows, size_t n, bool ids, int least)
+{
+	size_t widest = (size_t)least;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+
+		if (ids) {
+			char *cell = rows[i].rf ? origin_ids(rows[i].rf->r->origin) : NULL;
+
+			len = cell ? strlen(cell) : 1;
+			free(cell);
+		} else {
+			len = strlen(rows[i].e->name);
+		}
+		if (len > widest)
+			widest = len;
+	}
+	return (int)widest;
+}
+
 static void print_text(const struct row *rows, size_t n)
 {
 	const char *cat = NULL;
+	int name_w = column_width(rows, n, false, 28), ids_w = column_width(rows, n, true, 18);
 
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
@@ -177,13 +201,13 @@ static void print_text(const struct row *rows, size_t n)
 			cat = w->e->category;
 			printf("%s%s: %zu recipe%s, %zu run%s here\n", i ? "\n" : "", cat, count,
 			       count == 1 ? "" : "s", runs, runs == 1 ? "s" : "");
-			printf("  %-28s %-4s %-18s %s\n", "NAME", "RUNS", "ORIGIN", "SUMMARY");
+			printf("  %-*s %-4s %-*s %s\n", name_w, "NAME", "RUNS", ids_w, "ORIGIN", "SUMMARY");
 		}
 		ids = w->rf ? origin_ids(w->rf->r->origin) : xstrdup("?");
-		printf("  %-28s %-4s %-18s %s\n", w->e->name, w->why ? "no" : "yes", ids,
+		printf("  %-*s %-4s %-*s %s\n", name_w, w->e->name, w->why ? "no" : "yes", ids_w, ids,
 		       w->rf ? w->rf->r->summary : "?");
 		if (w->why)
-			printf("  %-28s %-4s   (%s)\n", "", "", w->why);
+			printf("  %-*s %-4s   (%s)\n", name_w, "", "", w->why);
 		free(ids);
 	}
 }
