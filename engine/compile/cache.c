@@ -15,6 +15,7 @@
  */
 #include "compile/cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -344,6 +346,36 @@ out:
 	return err;
 }
 
+/*
+ * A writer killed between mkstemp and rename leaves its .tmp-* file; no
+ * one else ever will remove it. Every publish sweeps the ones that are
+ * surely abandoned: the user's own regular files, untouched for
+ * CACHE_TMP_ABANDONED_S, far longer than any compile, so a concurrent
+ * writer's file is never taken. Best effort: a file that cannot be
+ * removed costs only its space.
+ */
+#define CACHE_TMP_ABANDONED_S 3600
+
+static void sweep_abandoned_tmps(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	time_t before = time(NULL) - CACHE_TMP_ABANDONED_S;
+	struct dirent *de;
+	struct stat st;
+
+	if (!dp)
+		return;
+	while ((de = readdir(dp))) {
+		if (strncmp(de->d_name, ".tmp-", 5))
+			continue;
+		if (fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (S_ISREG(st.st_mode) && st.st_uid == geteuid() && st.st_mtime < before)
+			unlinkat(dirfd(dp), de->d_name, 0);
+	}
+	closedir(dp);
+}
+
 static int publish(const char *dir, const char *hex, const char *suffix,
 		   const void *data, size_t len, const void *trailer,
 		   size_t trailer_len)
@@ -352,6 +384,7 @@ static int publish(const char *dir, const char *hex, const char *suffix,
 	char *path = NULL;
 	int fd, err;
 
+	sweep_abandoned_tmps(dir);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;

@@ -100,7 +100,9 @@ int cache_get(const char *dir, const char *hex, void **data, size_t *len,
  * Atomically publish data as <dir>/<hex><suffix> (mode 0600): write a
  * mkstemp file in dir, fsync it, then rename it over the final name. No
  * temporary file is left behind, on success or failure; a process killed
- * before the rename leaves at most a .tmp-* file, never a partial entry.
+ * before the rename leaves at most a .tmp-* file, never a partial entry;
+ * a later publish in the same dir removes such files once they are an
+ * hour old (the user's own regular files only).
  */
 int cache_put(const char *dir, const char *hex, const char *suffix,
 	      const void *data, size_t len);

@@ -1,6 +1,7 @@
 /* Unit tests for engine/compile/cache.c: keys, directory policy, put/get. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -610,6 +612,40 @@ static void test_killed_writer_leaves_no_entry(void **state)
 	free(dir);
 }
 
+/* An abandoned .tmp-* file is swept by the next publish; a fresh one (a
+ * writer still at work) and anything that is not a .tmp-* file stay. */
+static void test_put_sweeps_abandoned_tmps(void **state)
+{
+	char *dir = fresh_dir();
+	char *old_tmp = xasprintf("%s/.tmp-abandoned.bpf.o.AAAAAA", dir);
+	char *fresh_tmp = xasprintf("%s/.tmp-writing.bpf.o.BBBBBB", dir);
+	char *old_other = xasprintf("%s/notes.txt", dir);
+	struct timespec two_hours_ago[2] = {
+		{ .tv_sec = time(NULL) - 7200 }, { .tv_sec = time(NULL) - 7200 },
+	};
+	const char *made[] = { old_tmp, fresh_tmp, old_other };
+	const unsigned char obj[] = "\x7f" "ELF object";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		int fd = open(made[i], O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	assert_int_equal(utimensat(AT_FDCWD, old_tmp, two_hours_ago, 0), 0);
+	assert_int_equal(utimensat(AT_FDCWD, old_other, two_hours_ago, 0), 0);
+	assert_int_equal(cache_put(dir, "00ff", ".txt", obj, sizeof(obj)), 0);
+	assert_int_equal(access(old_tmp, F_OK), -1);
+	assert_int_equal(access(fresh_tmp, F_OK), 0);
+	assert_int_equal(access(old_other, F_OK), 0);
+	free(old_tmp);
+	free(fresh_tmp);
+	free(old_other);
+	rm_rf(dir);
+	free(dir);
+}
+
 static void test_put_failure_leaves_nothing(void **state)
 {
 	char *dir = fresh_dir(), *missing;
@@ -648,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_get_verifies_seal),
 		cmocka_unit_test(test_get_refuses_untrusted_files),
 		cmocka_unit_test(test_killed_writer_leaves_no_entry),
+		cmocka_unit_test(test_put_sweeps_abandoned_tmps),
 		cmocka_unit_test(test_put_failure_leaves_nothing),
 	};
 
