@@ -159,37 +159,26 @@ static void md_cell(const char *s)
 	}
 }
 
-/* The widest cell of a column, so that a long name does not push its row's
- * other columns out of line; never narrower than the column's header needs. */
-static int column_width(const struct row *rows, size_t n, bool ids, int least)
+static int at_least(size_t len, int width)
 {
-	size_t widest = (size_t)least;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t len;
-
-		if (ids) {
-			char *cell = rows[i].rf ? origin_ids(rows[i].rf->r->origin) : NULL;
-
-			len = cell ? strlen(cell) : 1;
-			free(cell);
-		} else {
-			len = strlen(rows[i].e->name);
-		}
-		if (len > widest)
-			widest = len;
-	}
-	return (int)widest;
+	return len > (size_t)width ? (int)len : width;
 }
 
 static void print_text(const struct row *rows, size_t n)
 {
 	const char *cat = NULL;
-	int name_w = column_width(rows, n, false, 28), ids_w = column_width(rows, n, true, 18);
+	char **ids = xcalloc(n ? n : 1, sizeof(*ids));
+	int name_w = 28, ids_w = 18;
 
+	/* Columns as wide as their widest cell, so that a long name does not
+	 * push its row's other columns out of line. */
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = rows[i].rf ? origin_ids(rows[i].rf->r->origin) : xstrdup("?");
+		name_w = at_least(strlen(rows[i].e->name), name_w);
+		ids_w = at_least(strlen(ids[i]), ids_w);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
-		char *ids;
 
 		if (!cat || strcmp(cat, w->e->category)) {
 			size_t count = 0, runs = 0;
@@ -203,13 +192,13 @@ static void print_text(const struct row *rows, size_t n)
 			       count == 1 ? "" : "s", runs, runs == 1 ? "s" : "");
 			printf("  %-*s %-4s %-*s %s\n", name_w, "NAME", "RUNS", ids_w, "ORIGIN", "SUMMARY");
 		}
-		ids = w->rf ? origin_ids(w->rf->r->origin) : xstrdup("?");
-		printf("  %-*s %-4s %-*s %s\n", name_w, w->e->name, w->why ? "no" : "yes", ids_w, ids,
-		       w->rf ? w->rf->r->summary : "?");
+		printf("  %-*s %-4s %-*s %s\n", name_w, w->e->name, w->why ? "no" : "yes", ids_w,
+		       ids[i], w->rf ? w->rf->r->summary : "?");
 		if (w->why)
 			printf("  %-*s %-4s   (%s)\n", name_w, "", "", w->why);
-		free(ids);
+		free(ids[i]);
 	}
+	free(ids);
 }
 
 static void print_markdown(const struct row *rows, size_t n)
