@@ -447,6 +447,50 @@ static void test_wrong_figure_fails(void **state)
 	free(path);
 }
 
+/*
+ * `recipe list`'s columns line up under their headers on every row,
+ * among them a name longer than the 28 columns that once were fixed
+ * (fs/ext4-readahead-proc-stacks, 29).
+ */
+static void test_list_columns_aligned(void **state)
+{
+	char *argv[] = { harness_paths.recipe, "list", NULL };
+	size_t runs_at = 0, origin_at = 0;
+	int rows = 0, long_rows = 0;
+	struct hproc p;
+	char *text, *line, *save;
+
+	(void)state;
+	HARNESS_REQUIRE_ROOT();
+	HASSERT_EQ(&p, hproc_run(&p, argv, HARNESS_RUN_TIMEOUT_MS), 0);
+	text = xstrdup(strbuf_str(&p.out));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *runs = strstr(line, " RUNS ");
+		size_t name_len = strcspn(line + 2, " ");
+
+		if (runs) {
+			runs_at = (size_t)(runs + 1 - line);
+			origin_at = (size_t)(strstr(line, " ORIGIN ") + 1 - line);
+			continue;
+		}
+		if (strncmp(line, "  ", 2) || line[2] == ' ')
+			continue; /* a category's title or a row's reason */
+		if (!runs_at)
+			fail_msg("a row before any header: %s", line);
+		if (strncmp(line + runs_at, "yes ", 4) && strncmp(line + runs_at, "no  ", 4))
+			fail_msg("RUNS not at column %zu: %s", runs_at, line);
+		if (line[origin_at - 1] != ' ' || line[origin_at] == ' ')
+			fail_msg("ORIGIN not at column %zu: %s", origin_at, line);
+		rows++;
+		long_rows += name_len > 28;
+	}
+	if (!rows || !long_rows)
+		fail_msg("recipe list: %d rows, %d with a name over 28 characters; expected both", rows,
+			 long_rows);
+	free(text);
+	hproc_free(&p);
+}
+
 /* docs/catalogue.md is what `recipe list --markdown` prints now. */
 static void test_catalogue_md_fresh(void **state)
 {
@@ -479,6 +523,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_wrong_figure_fails),
+		cmocka_unit_test(test_list_columns_aligned),
 		cmocka_unit_test(test_catalogue_md_fresh),
 	};
 
